@@ -1,0 +1,95 @@
+"""Tokenize row files once into compact arrays for training (what travels to the GPU machine).
+
+    scripts/py -m pipeline.pack --tokenizer data/build/tokenizer.json \
+        --rows data/build/train.jsonl --out data/pack/train.npz
+
+Tools repeat across rows, so each distinct rendered tool is tokenized and stored once and rows
+refer to it by index.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from pipeline.render import Encoder, order_arguments, render_answers_classes, render_tool
+from pipeline.tokenizer import SPECIAL_IDS
+
+MAX_TOOL_TOKENS, MAX_QUERY_TOKENS, MAX_OUTPUT_TOKENS = 256, 96, 192
+
+
+def make_encoder(tokenizer_path: str) -> Encoder:
+    return Encoder(Tokenizer.from_file(tokenizer_path), SPECIAL_IDS,
+                   MAX_TOOL_TOKENS, MAX_QUERY_TOKENS, MAX_OUTPUT_TOKENS)
+
+
+def canonical_answers(row: dict) -> list[dict]:
+    """Answers with argument keys in the order of their tool's properties (contract §4)."""
+    tools = {t["name"]: t for t in row["tools"]}
+    return [{"name": a["name"], "arguments": order_arguments(tools.get(a["name"], {}), a.get("arguments") or {})}
+            for a in row["answers"]]
+
+
+def output_ids_classes(enc: Encoder, answers: list[dict]):
+    """Decoder target ids (ending in eos) and a loss class per id; None when too long."""
+    text, char_classes = render_answers_classes(answers)
+    encoding = enc.tok.encode(text, add_special_tokens=False)
+    ids = list(encoding.ids) + [SPECIAL_IDS["eos"]]
+    classes = [max(char_classes[a:b], default=0) for a, b in encoding.offsets] + [0]
+    if len(ids) > enc.max_output_tokens:
+        return None
+    return ids, classes
+
+
+def pack(rows, enc: Encoder) -> dict[str, np.ndarray]:
+    tool_index: dict[str, int] = {}
+    tool_ids: list[list[int]] = []
+    q_ids, out_ids, out_cls, row_tools = [], [], [], []
+    skipped = 0
+    for row in rows:
+        target = output_ids_classes(enc, canonical_answers(row))
+        if target is None or not row["tools"]:
+            skipped += 1
+            continue
+        refs = []
+        for tool in row["tools"]:
+            text = render_tool(tool)
+            if text not in tool_index:
+                tool_index[text] = len(tool_ids)
+                tool_ids.append(enc.tool_ids(tool))
+            refs.append(tool_index[text])
+        q_ids.append(enc.query_ids(row["query"]))
+        out_ids.append(target[0])
+        out_cls.append(target[1])
+        row_tools.append(refs)
+
+    def ragged(seqs, dtype):
+        off = np.zeros(len(seqs) + 1, dtype=np.int64)
+        off[1:] = np.cumsum([len(s) for s in seqs])
+        flat = np.fromiter((x for s in seqs for x in s), dtype=dtype, count=int(off[-1]))
+        return flat, off
+
+    out = {}
+    for name, seqs, dtype in [("tool", tool_ids, np.uint16), ("query", q_ids, np.uint16),
+                              ("out", out_ids, np.uint16), ("cls", out_cls, np.uint8),
+                              ("row_tools", row_tools, np.int32)]:
+        out[name], out[name + "_off"] = ragged(seqs, dtype)
+    print(f"pack: {len(q_ids)} rows, {len(tool_ids)} distinct tools, {skipped} skipped (too long / no tools)")
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tokenizer", required=True)
+    ap.add_argument("--rows", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    enc = make_encoder(args.tokenizer)
+    rows = (json.loads(line) for line in open(args.rows, encoding="utf-8"))
+    np.savez_compressed(args.out, **pack(rows, enc))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,301 @@
+"""Train needle: one entry point, config as a dataclass, a wall-clock budget.
+
+    # the release run (GPU):
+    scripts/py -m pipeline.train --data data/pack --out runs/release --budget-s 480
+    # seconds-long CPU smoke run with the tiny preset:
+    scripts/py -m pipeline.train --data data/pack --out runs/smoke --preset tiny --budget-s 20
+
+--data holds train.npz, dev_in.npz, dev_unseen.npz (pipeline.pack) and tokenizer.json.
+Writes to --out: model.pt (fp16 state dict + configs), metrics.json (loss curve, dev metrics).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from pipeline.model import ModelConfig, Needle
+from pipeline.render import CLASS_WEIGHTS
+from pipeline.tokenizer import SPECIAL_IDS
+
+PRESETS = {
+    "needle": ModelConfig(),
+    # The test fixture's shape: same graphs and format, a few hundred KB of weights.
+    "tiny": ModelConfig(d_model=64, n_heads=4, n_kv_heads=2, head_dim=16,
+                        n_encoder_layers=2, n_decoder_layers=2),
+}
+
+
+@dataclass
+class TrainConfig:
+    preset: str = "needle"
+    vocab_size: int = 8192
+    batch_rows: int = 128
+    lr: float = 2e-3
+    min_lr_frac: float = 0.05
+    warmup_frac: float = 0.03          # of the time budget
+    weight_decay: float = 0.05
+    grad_clip: float = 1.0
+    budget_s: float = 480.0            # wall-clock training budget (evaluation comes after)
+    eval_rows: int = 2000              # per dev split
+    seed: int = 0
+    log_every: int = 50
+    model: dict = field(default_factory=dict)
+
+
+class PackedRows:
+    """Rows of a pipeline.pack .npz file, batched into padded tensors."""
+
+    def __init__(self, path: Path):
+        z = np.load(path)
+        self.a = {k: z[k] for k in z.files}
+        self.n = len(self.a["query_off"]) - 1
+
+    def _seq(self, name, i):
+        off = self.a[name + "_off"]
+        return self.a[name][off[i]:off[i + 1]]
+
+    def batch(self, rows, device):
+        a = self._seq
+        # Distinct tools of the batch, each encoded once.
+        tool_refs = [a("row_tools", r) for r in rows]
+        distinct = sorted({int(t) for refs in tool_refs for t in refs})
+        slot = {t: i for i, t in enumerate(distinct)}
+        tools = [a("tool", t) for t in distinct]
+        queries = [a("query", r) for r in rows]
+        outs = [a("out", r) for r in rows]
+        classes = [a("cls", r) for r in rows]
+
+        def pad(seqs, value=0):
+            width = max(len(s) for s in seqs)
+            arr = np.full((len(seqs), width), value, dtype=np.int64)
+            for i, s in enumerate(seqs):
+                arr[i, :len(s)] = s
+            return arr
+
+        tool_ids, query_ids = pad(tools), pad(queries)
+        tt, tq = tool_ids.shape[1], query_ids.shape[1]
+        # Memory of row r = its tools' real tokens, then its query's: indices into the flattened
+        # [tool hidden; query hidden; one zero row] so the model gathers it in one op.
+        zero_row = len(tools) * tt + len(rows) * tq
+        mem = []
+        for r, refs in enumerate(tool_refs):
+            idx = [slot[int(t)] * tt + p for t in refs for p in range(len(tools[slot[int(t)]]))]
+            idx += [len(tools) * tt + r * tq + p for p in range(len(queries[r]))]
+            mem.append(idx)
+        mem_idx = pad(mem, zero_row)
+        mem_mask = pad([[1] * len(m) for m in mem], 0)
+        out = pad(outs, -100)
+        dec_in = np.concatenate([np.full((len(rows), 1), SPECIAL_IDS["bos"]), np.where(out == -100, 0, out)[:, :-1]], 1)
+        weights = np.zeros(out.shape, dtype=np.float32)
+        for i, c in enumerate(classes):
+            weights[i, :len(c)] = np.asarray(CLASS_WEIGHTS, dtype=np.float32)[c]
+        t = lambda x: torch.from_numpy(x).to(device, non_blocking=True)
+        lengths_mask = lambda seqs, w: (np.arange(w)[None] < np.array([len(s) for s in seqs])[:, None]).astype(np.int64)
+        return dict(tool_ids=t(tool_ids), tool_mask=t(lengths_mask(tools, tt)),
+                    query_ids=t(query_ids), query_mask=t(lengths_mask(queries, tq)),
+                    mem_idx=t(mem_idx), mem_mask=t(mem_mask), dec_in=t(dec_in), target=t(out), weights=t(weights))
+
+
+def build_memory(model: Needle, b):
+    """Encode the batch's tool and query segments and gather each row's memory [B, M, d]."""
+    tool_h = model.encode(b["tool_ids"], b["tool_mask"])
+    query_h = model.encode(b["query_ids"], b["query_mask"])
+    d = tool_h.shape[-1]
+    flat = torch.cat([tool_h.reshape(-1, d), query_h.reshape(-1, d), tool_h.new_zeros(1, d)])
+    return flat[b["mem_idx"]], b["mem_mask"]
+
+
+def loss_fn(model: Needle, b):
+    memory, mask = build_memory(model, b)
+    logits = model(memory, mask, b["dec_in"])
+    ce = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), b["target"].reshape(-1),
+                         ignore_index=-100, reduction="none")
+    w = b["weights"].reshape(-1)
+    return (ce * w).sum() / w.sum()
+
+
+# -- evaluation ---------------------------------------------------------------------------------
+@torch.no_grad()
+def greedy_decode(model: Needle, b, max_len: int = 192):
+    """Batched greedy decoding with the KV cache; returns lists of output ids (without eos)."""
+    memory, mask = build_memory(model, b)
+    cross_k, cross_v = model.cross_keys_values(memory)
+    c = model.cfg
+    n = memory.shape[0]
+    past_k = memory.new_zeros(c.n_decoder_layers, n, c.n_kv_heads, 0, c.head_dim)
+    past_v = past_k
+    ids = torch.full((n, 1), SPECIAL_IDS["bos"], dtype=torch.long, device=memory.device)
+    outs = [[] for _ in range(n)]
+    done = torch.zeros(n, dtype=torch.bool, device=memory.device)
+    for _ in range(max_len):
+        logits, past_k, past_v = model.decode(ids, past_k, past_v, cross_k, cross_v, mask)
+        ids = logits[:, -1].argmax(-1, keepdim=True)
+        for i, tok in enumerate(ids[:, 0].tolist()):
+            if not done[i] and tok != SPECIAL_IDS["eos"]:
+                outs[i].append(tok)
+        done |= ids[:, 0] == SPECIAL_IDS["eos"]
+        if bool(done.all()):
+            break
+    return outs
+
+
+def canonical_calls(calls):
+    """A call list as a sorted list of JSON strings (order-insensitive comparison; 1 == 1.0)."""
+    def norm(v):
+        if isinstance(v, float) and v.is_integer():
+            return int(v)
+        if isinstance(v, dict):
+            return {k: norm(x) for k, x in sorted(v.items())}
+        if isinstance(v, list):
+            return [norm(x) for x in v]
+        return v
+    return sorted(json.dumps({"name": c.get("name"), "arguments": norm(c.get("arguments") or {})}, sort_keys=True)
+                  for c in calls)
+
+
+def score(predicted_texts, gold_answers):
+    """Exact match, tool-name accuracy, argument accuracy, no-call precision/recall/F1."""
+    exact = names = 0
+    arg_hit = arg_total = 0
+    tp = fp = fn = 0            # "no call" is the positive class
+    invalid = 0
+    for text, gold in zip(predicted_texts, gold_answers):
+        try:
+            pred = json.loads(text)
+            assert isinstance(pred, list) and all(isinstance(c, dict) for c in pred)
+        except Exception:
+            pred, invalid = None, invalid + 1
+        calls = pred or []
+        exact += pred is not None and canonical_calls(calls) == canonical_calls(gold)
+        names += sorted(str(c.get("name")) for c in calls) == sorted(g["name"] for g in gold)
+        for g in gold:
+            match = next((c for c in calls if c.get("name") == g["name"]), None)
+            for k, v in (g.get("arguments") or {}).items():
+                arg_total += 1
+                got = (match or {}).get("arguments") or {}
+                arg_hit += isinstance(got, dict) and k in got and canonical_calls([{"arguments": {k: got[k]}}]) == canonical_calls([{"arguments": {k: v}}])
+        pred_none, gold_none = pred is not None and len(calls) == 0, len(gold) == 0
+        tp += pred_none and gold_none
+        fp += pred_none and not gold_none
+        fn += gold_none and not pred_none
+    n = max(len(gold_answers), 1)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"rows": len(gold_answers), "exact_match": exact / n, "tool_name_acc": names / n,
+            "argument_acc": arg_hit / max(arg_total, 1), "no_call_precision": p, "no_call_recall": r,
+            "no_call_f1": 2 * p * r / (p + r) if p + r else 0.0, "unparseable": invalid / n}
+
+
+def evaluate(model, data: PackedRows, tokenizer, device, max_rows: int, batch_rows: int = 64, examples: int = 0):
+    model.eval()
+    rows = list(range(min(data.n, max_rows)))
+    texts, golds = [], []
+    for i in range(0, len(rows), batch_rows):
+        chunk = rows[i:i + batch_rows]
+        b = data.batch(chunk, device)
+        for r, ids in zip(chunk, greedy_decode(model, b)):
+            texts.append(tokenizer.decode(ids, skip_special_tokens=False))
+            gold_ids = [int(x) for x in data._seq("out", r)[:-1]]
+            golds.append(json.loads(tokenizer.decode(gold_ids, skip_special_tokens=False)))
+    model.train()
+    result = score(texts, golds)
+    if examples:
+        result["examples"] = [{"predicted": t, "gold": g} for t, g in list(zip(texts, golds))[:examples]]
+    return result
+
+
+# -- training -----------------------------------------------------------------------------------
+def lr_at(cfg: TrainConfig, progress: float) -> float:
+    if progress < cfg.warmup_frac:
+        return cfg.lr * progress / cfg.warmup_frac
+    t = (progress - cfg.warmup_frac) / (1 - cfg.warmup_frac)
+    return cfg.lr * (cfg.min_lr_frac + (1 - cfg.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * min(t, 1.0))))
+
+
+def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
+    from tokenizers import Tokenizer
+    torch.manual_seed(cfg.seed)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model_cfg = PRESETS[cfg.preset]
+    model_cfg.vocab_size = cfg.vocab_size
+    cfg.model = model_cfg.to_dict()
+    model = Needle(model_cfg).to(device)
+    print(f"model: {cfg.preset}, {model.num_params() / 1e6:.2f}M parameters, device {device}", flush=True)
+    train_rows = PackedRows(data_dir / "train.npz")
+    tokenizer = Tokenizer.from_file(str(data_dir / "tokenizer.json"))
+
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=cfg.lr, betas=(0.9, 0.95), fused=device == "cuda")
+    rng = np.random.default_rng(cfg.seed)
+    order, cursor = rng.permutation(train_rows.n), 0
+    curve, step, rows_seen, tokens_seen = [], 0, 0, 0
+    start = time.time()
+    while (elapsed := time.time() - start) < cfg.budget_s:
+        for group in opt.param_groups:
+            group["lr"] = lr_at(cfg, elapsed / cfg.budget_s)
+        if cursor + cfg.batch_rows > len(order):
+            order, cursor = rng.permutation(train_rows.n), 0
+        rows = order[cursor:cursor + cfg.batch_rows].tolist()
+        cursor += cfg.batch_rows
+        b = train_rows.batch(rows, device)
+        with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
+            loss = loss_fn(model, b)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        step += 1
+        rows_seen += len(rows)
+        tokens_seen += int(b["tool_mask"].sum() + b["query_mask"].sum() + (b["target"] != -100).sum())
+        if step % cfg.log_every == 0 or step == 1:
+            entry = {"step": step, "s": round(elapsed, 1), "loss": round(loss.item(), 4),
+                     "lr": round(opt.param_groups[0]["lr"], 6), "rows": rows_seen, "tokens": tokens_seen}
+            curve.append(entry)
+            print(json.dumps(entry), flush=True)
+    train_s = time.time() - start
+    print(f"trained {step} steps, {rows_seen} rows ({rows_seen / train_rows.n:.2f} epochs), "
+          f"{tokens_seen / 1e6:.1f}M tokens in {train_s:.0f}s", flush=True)
+
+    metrics = {"train_config": asdict(cfg), "steps": step, "rows_seen": rows_seen,
+               "epochs": rows_seen / train_rows.n, "tokens_seen": tokens_seen, "train_s": train_s,
+               "device": torch.cuda.get_device_name() if device == "cuda" else "cpu", "loss_curve": curve}
+    for split in ("dev_in", "dev_unseen"):
+        path = data_dir / f"{split}.npz"
+        if path.exists():
+            t0 = time.time()
+            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
+                metrics[split] = evaluate(model, PackedRows(path), tokenizer, device, cfg.eval_rows, examples=40)
+            shown = {k: v for k, v in metrics[split].items() if k != "examples"}
+            print(f"{split}: {json.dumps(shown)} ({time.time() - t0:.0f}s)", flush=True)
+    state = {k: v.to(torch.float16) for k, v in model.state_dict().items()}
+    torch.save({"model_config": cfg.model, "train_config": asdict(cfg), "state_dict": state}, out_dir / "model.pt")
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    return model, metrics
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, type=Path, help="folder with train/dev .npz and tokenizer.json")
+    ap.add_argument("--out", required=True, type=Path)
+    for f in TrainConfig.__dataclass_fields__.values():
+        if f.name != "model":
+            ap.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default)
+    args = vars(ap.parse_args())
+    data, out = args.pop("data"), args.pop("out")
+    train(TrainConfig(**args), data, out)
+
+
+if __name__ == "__main__":
+    main()

@@ -44,6 +44,7 @@ class TrainConfig:
     weight_decay: float = 0.05
     grad_clip: float = 1.0
     budget_s: float = 480.0            # wall-clock training budget (evaluation comes after)
+    max_steps: int = 0                 # stop after this many steps too (0: budget only); makes CPU runs reproducible
     eval_rows: int = 2000              # per dev split
     seed: int = 0
     log_every: int = 50
@@ -242,9 +243,10 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
     order, cursor = rng.permutation(train_rows.n), 0
     curve, step, rows_seen, tokens_seen = [], 0, 0, 0
     start = time.time()
-    while (elapsed := time.time() - start) < cfg.budget_s:
+    while (elapsed := time.time() - start) < cfg.budget_s and (not cfg.max_steps or step < cfg.max_steps):
+        progress = step / cfg.max_steps if cfg.max_steps else elapsed / cfg.budget_s
         for group in opt.param_groups:
-            group["lr"] = lr_at(cfg, elapsed / cfg.budget_s)
+            group["lr"] = lr_at(cfg, progress)
         if cursor + cfg.batch_rows > len(order):
             order, cursor = rng.permutation(train_rows.n), 0
         rows = order[cursor:cursor + cfg.batch_rows].tolist()

@@ -1,0 +1,130 @@
+"""Assemble the training and dev splits from converted corpora and synthesis.
+
+    scripts/py -m pipeline.build_data --converted data/converted --out data/build --synth-rows 400000
+
+Splits (data/build/):
+- train.jsonl       converted rows + synthesis over the training tools
+- dev_in.jsonl      in-distribution: tools seen in training, queries not
+- dev_unseen.jsonl  generalisation: every gold tool is held out of training entirely
+
+A tool is held out when a hash of its normalised name falls in the bottom HOLDOUT_PERCENT.
+Held-out tools that are only distractors in a converted row are removed from that row's tool
+list (its answer does not change), so no held-out tool appears anywhere in training.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+from collections import Counter
+from pathlib import Path
+
+HOLDOUT_PERCENT = 12
+DEV_IN_FRACTION = 0.02
+DEV_ROWS = 2000
+
+
+def tool_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def held_out(name: str) -> bool:
+    return int(hashlib.sha1(tool_key(name).encode()).hexdigest(), 16) % 100 < HOLDOUT_PERCENT
+
+
+def read_jsonl(path: Path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def write_jsonl(path: Path, rows):
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def split_converted(rows, rng):
+    """-> (train, dev_in, dev_unseen) from converted rows, following the module docstring."""
+    train, dev_in, dev_unseen = [], [], []
+    for row in rows:
+        gold = {a["name"] for a in row["answers"]}
+        if any(held_out(n) for n in gold):
+            dev_unseen.append(row)
+            continue
+        row = dict(row, tools=[t for t in row["tools"] if not held_out(t["name"])])
+        if not row["tools"]:
+            continue
+        (dev_in if rng.random() < DEV_IN_FRACTION else train).append(row)
+    return train, dev_in, dev_unseen
+
+
+def stats(rows) -> dict:
+    n = max(len(rows), 1)
+    calls = Counter(min(len(r["answers"]), 4) for r in rows)
+    tools = Counter(len(r["tools"]) for r in rows)
+    return {
+        "rows": len(rows),
+        "by_source": dict(sorted(Counter(r.get("source", "?").split(":")[0] if r.get("source", "").startswith("synth")
+                                         else r.get("source", "?") for r in rows).items())),
+        "no_call_share": sum(not r["answers"] for r in rows) / n,
+        "calls_per_row": {("4+" if k == 4 else str(k)): v for k, v in sorted(calls.items())},
+        "mean_tools_per_row": sum(len(r["tools"]) for r in rows) / n,
+        "tools_per_row": {str(k): v for k, v in sorted(tools.items())},
+        "distinct_gold_tools": len({a["name"] for r in rows for a in r["answers"]}),
+    }
+
+
+def main():
+    from pipeline.synth.generate import generate
+    from pipeline.synth.handwritten_tools import TOOLS as HANDWRITTEN
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--converted", type=Path, required=True, help="output folder of pipeline.convert")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--synth-rows", type=int, default=400_000)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    converted = []
+    for path in sorted(args.converted.glob("*.jsonl")):
+        if path.name != "tool_pool.jsonl":
+            converted += read_jsonl(path)
+    train, dev_in, dev_unseen = split_converted(converted, rng)
+    assert not any(held_out(t["name"]) for r in train for t in r["tools"]), "held-out tool in training"
+
+    pool = read_jsonl(args.converted / "tool_pool.jsonl") + [dict(t, source="handwritten") for t in HANDWRITTEN]
+    train_pool = [t for t in pool if not held_out(t["name"])]
+    holdout_pool = [t for t in pool if held_out(t["name"])]
+    print(f"tools: {len(train_pool)} for training, {len(holdout_pool)} held out")
+
+    # Synthesis draws gold tools and distractors only from the pool it is given.
+    train += generate(train_pool, args.synth_rows, seed=args.seed)
+    dev_in += generate(train_pool, DEV_ROWS // 2, seed=args.seed + 1000)
+    rng.shuffle(dev_unseen)
+    dev_unseen = dev_unseen[: DEV_ROWS // 2]
+    dev_unseen += generate(holdout_pool, DEV_ROWS - len(dev_unseen), seed=args.seed + 2000)
+
+    # Rows whose query also occurs in a dev split leave training (synthesis can repeat a query).
+    dev_queries = {r["query"].strip().lower() for r in dev_in + dev_unseen}
+    before = len(train)
+    train = [r for r in train if r["query"].strip().lower() not in dev_queries]
+    rng.shuffle(train)
+    rng.shuffle(dev_in)
+    dev_in = dev_in[:DEV_ROWS]
+    rng.shuffle(dev_unseen)
+
+    for name, rows in [("train", train), ("dev_in", dev_in), ("dev_unseen", dev_unseen)]:
+        write_jsonl(args.out / f"{name}.jsonl", rows)
+    report = {"holdout_percent": HOLDOUT_PERCENT, "train_rows_dropped_as_dev_query_duplicates": before - len(train),
+              "tools_train": len(train_pool), "tools_held_out": len(holdout_pool),
+              "splits": {n: stats(r) for n, r in [("train", train), ("dev_in", dev_in), ("dev_unseen", dev_unseen)]}}
+    (args.out / "stats.json").write_text(json.dumps(report, indent=1))
+    print(json.dumps(report["splits"]["train"], indent=1))
+
+
+if __name__ == "__main__":
+    main()

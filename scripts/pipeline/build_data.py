@@ -76,9 +76,26 @@ def stats(rows) -> dict:
     }
 
 
-def main():
+SYNTH_CHUNKS = 16   # synthesis runs in this many seeded chunks (in parallel); fixed, so output is reproducible
+
+
+def _generate_chunk(job):
     from pipeline.synth.generate import generate
-    from pipeline.synth.handwritten_tools import TOOLS as HANDWRITTEN
+    pool, n, seed = job
+    return list(generate(pool, n, seed=seed))
+
+
+def synthesize(pool, n_rows: int, seed: int) -> list[dict]:
+    """n_rows rows over `pool`, generated in SYNTH_CHUNKS seeded chunks on all cores."""
+    import multiprocessing as mp
+    sizes = [n_rows // SYNTH_CHUNKS + (i < n_rows % SYNTH_CHUNKS) for i in range(SYNTH_CHUNKS)]
+    jobs = [(pool, n, seed * 1000 + i) for i, n in enumerate(sizes) if n]
+    with mp.get_context("fork").Pool(min(len(jobs), mp.cpu_count())) as workers:
+        return [row for chunk in workers.map(_generate_chunk, jobs) for row in chunk]
+
+
+def main():
+    from pipeline.synth.handwritten_tools import HANDWRITTEN_TOOLS as HANDWRITTEN
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--converted", type=Path, required=True, help="output folder of pipeline.convert")
@@ -102,11 +119,11 @@ def main():
     print(f"tools: {len(train_pool)} for training, {len(holdout_pool)} held out")
 
     # Synthesis draws gold tools and distractors only from the pool it is given.
-    train += generate(train_pool, args.synth_rows, seed=args.seed)
-    dev_in += generate(train_pool, DEV_ROWS // 2, seed=args.seed + 1000)
+    train += synthesize(train_pool, args.synth_rows, seed=args.seed)
+    dev_in += synthesize(train_pool, DEV_ROWS // 2, seed=args.seed + 1)
     rng.shuffle(dev_unseen)
     dev_unseen = dev_unseen[: DEV_ROWS // 2]
-    dev_unseen += generate(holdout_pool, DEV_ROWS - len(dev_unseen), seed=args.seed + 2000)
+    dev_unseen += synthesize(holdout_pool, DEV_ROWS - len(dev_unseen), seed=args.seed + 2)
 
     # Rows whose query also occurs in a dev split leave training (synthesis can repeat a query).
     dev_queries = {r["query"].strip().lower() for r in dev_in + dev_unseen}

@@ -20,7 +20,7 @@ from pipeline.export import dev_segments, export
 from pipeline.golden import write_goldens
 from pipeline.pack import make_encoder, pack
 from pipeline.synth.generate import generate
-from pipeline.synth.handwritten_tools import TOOLS
+from pipeline.synth.handwritten_tools import HANDWRITTEN_TOOLS as TOOLS
 from pipeline.tokenizer import corpus_texts, train_tokenizer
 from pipeline.train import TrainConfig, train
 
@@ -43,13 +43,13 @@ def make_packed_data(work: Path, train_rows: int, dev_rows: int, vocab: int = VO
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "tests" / "fixtures" / "tiny-model")
-    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--steps", type=int, default=60)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         make_packed_data(work, train_rows=4000, dev_rows=100)
-        cfg = TrainConfig(preset="tiny", vocab_size=VOCAB, batch_rows=32, lr=3e-3, budget_s=3600,
-                          max_steps=args.steps, eval_rows=50, log_every=50)
+        cfg = TrainConfig(preset="tiny", vocab_size=VOCAB, batch_rows=16, lr=3e-3, budget_s=3600,
+                          max_steps=args.steps, eval_rows=8, eval_max_tokens=64, log_every=10)
         train(cfg, work, work / "run")
         if args.out.exists():
             shutil.rmtree(args.out)

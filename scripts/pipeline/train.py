@@ -46,6 +46,7 @@ class TrainConfig:
     budget_s: float = 480.0            # wall-clock training budget (evaluation comes after)
     max_steps: int = 0                 # stop after this many steps too (0: budget only); makes CPU runs reproducible
     eval_rows: int = 2000              # per dev split
+    eval_max_tokens: int = 192         # greedy decoding length cap in evaluation
     seed: int = 0
     log_every: int = 50
     model: dict = field(default_factory=dict)
@@ -63,54 +64,98 @@ class PackedRows:
         off = self.a[name + "_off"]
         return self.a[name][off[i]:off[i + 1]]
 
-    def batch(self, rows, device):
+    def batch(self, rows, device=None):
+        """Padded arrays for a list of row indices (tensors on `device` when given).
+
+        The batch's distinct tools are encoded once each, sorted by length and padded per group
+        of TOOL_GROUP segments (little padding); each row's memory is gathered from them.
+        """
         a = self._seq
-        # Distinct tools of the batch, each encoded once.
-        tool_refs = [a("row_tools", r) for r in rows]
-        distinct = sorted({int(t) for refs in tool_refs for t in refs})
-        slot = {t: i for i, t in enumerate(distinct)}
-        tools = [a("tool", t) for t in distinct]
+        tool_refs = [a("row_tools", r).astype(np.int64) for r in rows]
+        distinct = np.unique(np.concatenate(tool_refs))
+        lengths = self.a["tool_off"][distinct + 1] - self.a["tool_off"][distinct]
+        distinct = distinct[np.argsort(lengths, kind="stable")]
+        groups, flat_start, base = [], {}, 0
+        for g in range(0, len(distinct), TOOL_GROUP):
+            members = [a("tool", t) for t in distinct[g:g + TOOL_GROUP]]
+            ids = pad(members)
+            for t, i in zip(distinct[g:g + TOOL_GROUP], range(len(members))):
+                flat_start[int(t)] = base + i * ids.shape[1]
+            groups.append((ids, lengths_mask(members, ids.shape[1])))
+            base += ids.size
         queries = [a("query", r) for r in rows]
-        outs = [a("out", r) for r in rows]
-        classes = [a("cls", r) for r in rows]
-
-        def pad(seqs, value=0):
-            width = max(len(s) for s in seqs)
-            arr = np.full((len(seqs), width), value, dtype=np.int64)
-            for i, s in enumerate(seqs):
-                arr[i, :len(s)] = s
-            return arr
-
-        tool_ids, query_ids = pad(tools), pad(queries)
-        tt, tq = tool_ids.shape[1], query_ids.shape[1]
-        # Memory of row r = its tools' real tokens, then its query's: indices into the flattened
-        # [tool hidden; query hidden; one zero row] so the model gathers it in one op.
-        zero_row = len(tools) * tt + len(rows) * tq
+        query_ids = pad(queries)
+        tq = query_ids.shape[1]
+        zero_row = base + query_ids.size
         mem = []
         for r, refs in enumerate(tool_refs):
-            idx = [slot[int(t)] * tt + p for t in refs for p in range(len(tools[slot[int(t)]]))]
-            idx += [len(tools) * tt + r * tq + p for p in range(len(queries[r]))]
-            mem.append(idx)
-        mem_idx = pad(mem, zero_row)
-        mem_mask = pad([[1] * len(m) for m in mem], 0)
-        out = pad(outs, -100)
+            parts = [flat_start[int(t)] + np.arange(len(a("tool", int(t)))) for t in refs]
+            parts.append(base + r * tq + np.arange(len(queries[r])))
+            mem.append(np.concatenate(parts))
+        out = pad([a("out", r) for r in rows], -100)
         dec_in = np.concatenate([np.full((len(rows), 1), SPECIAL_IDS["bos"]), np.where(out == -100, 0, out)[:, :-1]], 1)
         weights = np.zeros(out.shape, dtype=np.float32)
-        for i, c in enumerate(classes):
-            weights[i, :len(c)] = np.asarray(CLASS_WEIGHTS, dtype=np.float32)[c]
-        t = lambda x: torch.from_numpy(x).to(device, non_blocking=True)
-        lengths_mask = lambda seqs, w: (np.arange(w)[None] < np.array([len(s) for s in seqs])[:, None]).astype(np.int64)
-        return dict(tool_ids=t(tool_ids), tool_mask=t(lengths_mask(tools, tt)),
-                    query_ids=t(query_ids), query_mask=t(lengths_mask(queries, tq)),
-                    mem_idx=t(mem_idx), mem_mask=t(mem_mask), dec_in=t(dec_in), target=t(out), weights=t(weights))
+        for i, r in enumerate(rows):
+            c = a("cls", r)
+            weights[i, :len(c)] = CLASS_WEIGHT_ARRAY[c]
+        arrays = dict(query_ids=query_ids, query_mask=lengths_mask(queries, tq), mem_idx=pad(mem, zero_row),
+                      mem_mask=lengths_mask(mem, max(len(m) for m in mem)), dec_in=dec_in, target=out, weights=weights)
+        for i, (ids, mask) in enumerate(groups):
+            arrays[f"tool_ids_{i}"], arrays[f"tool_mask_{i}"] = ids, mask
+        # real (unpadded) tokens: every encoder segment once, plus decoder targets
+        arrays["n_tokens"] = np.array(int(lengths.sum()) + sum(len(q) for q in queries) + int((out != -100).sum()))
+        return to_device(arrays, device) if device else arrays
+
+
+TOOL_GROUP = 64
+CLASS_WEIGHT_ARRAY = np.asarray(CLASS_WEIGHTS, dtype=np.float32)
+
+
+def pad(seqs, value=0):
+    width = max(len(s) for s in seqs)
+    arr = np.full((len(seqs), width), value, dtype=np.int64)
+    for i, s in enumerate(seqs):
+        arr[i, :len(s)] = s
+    return arr
+
+
+def lengths_mask(seqs, width):
+    return (np.arange(width)[None] < np.array([len(s) for s in seqs])[:, None]).astype(np.int64)
+
+
+def to_device(arrays, device):
+    return {k: torch.from_numpy(v).to(device, non_blocking=True) for k, v in arrays.items()}
+
+
+class BatchStream(torch.utils.data.IterableDataset):
+    """Endless shuffled batches, built by DataLoader workers in parallel with the GPU."""
+
+    def __init__(self, data: PackedRows, batch_rows: int, seed: int):
+        self.data, self.batch_rows, self.seed = data, batch_rows, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        worker, workers = (info.id, info.num_workers) if info else (0, 1)
+        epoch = 0
+        while True:
+            order = np.random.default_rng(self.seed + epoch).permutation(self.data.n)
+            starts = range(0, self.data.n - self.batch_rows + 1, self.batch_rows)
+            for i, start in enumerate(starts):
+                if i % workers == worker:
+                    yield self.data.batch(order[start:start + self.batch_rows].tolist())
+            epoch += 1
 
 
 def build_memory(model: Needle, b):
     """Encode the batch's tool and query segments and gather each row's memory [B, M, d]."""
-    tool_h = model.encode(b["tool_ids"], b["tool_mask"])
-    query_h = model.encode(b["query_ids"], b["query_mask"])
-    d = tool_h.shape[-1]
-    flat = torch.cat([tool_h.reshape(-1, d), query_h.reshape(-1, d), tool_h.new_zeros(1, d)])
+    hidden = []
+    i = 0
+    while f"tool_ids_{i}" in b:
+        hidden.append(model.encode(b[f"tool_ids_{i}"], b[f"tool_mask_{i}"]))
+        i += 1
+    hidden.append(model.encode(b["query_ids"], b["query_mask"]))
+    d = hidden[0].shape[-1]
+    flat = torch.cat([h.reshape(-1, d) for h in hidden] + [hidden[0].new_zeros(1, d)])
     return flat[b["mem_idx"]], b["mem_mask"]
 
 
@@ -195,14 +240,15 @@ def score(predicted_texts, gold_answers):
             "no_call_f1": 2 * p * r / (p + r) if p + r else 0.0, "unparseable": invalid / n}
 
 
-def evaluate(model, data: PackedRows, tokenizer, device, max_rows: int, batch_rows: int = 64, examples: int = 0):
+def evaluate(model, data: PackedRows, tokenizer, device, max_rows: int, batch_rows: int = 64, examples: int = 0,
+             max_len: int = 192):
     model.eval()
     rows = list(range(min(data.n, max_rows)))
     texts, golds = [], []
     for i in range(0, len(rows), batch_rows):
         chunk = rows[i:i + batch_rows]
         b = data.batch(chunk, device)
-        for r, ids in zip(chunk, greedy_decode(model, b)):
+        for r, ids in zip(chunk, greedy_decode(model, b, max_len)):
             texts.append(tokenizer.decode(ids, skip_special_tokens=False))
             gold_ids = [int(x) for x in data._seq("out", r)[:-1]]
             golds.append(json.loads(tokenizer.decode(gold_ids, skip_special_tokens=False)))
@@ -239,19 +285,19 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=cfg.lr, betas=(0.9, 0.95), fused=device == "cuda")
-    rng = np.random.default_rng(cfg.seed)
-    order, cursor = rng.permutation(train_rows.n), 0
+    workers = 6 if device == "cuda" else 0
+    batches = iter(torch.utils.data.DataLoader(BatchStream(train_rows, cfg.batch_rows, cfg.seed), batch_size=None,
+                                               num_workers=workers, pin_memory=device == "cuda",
+                                               prefetch_factor=4 if workers else None))
     curve, step, rows_seen, tokens_seen = [], 0, 0, 0
     start = time.time()
     while (elapsed := time.time() - start) < cfg.budget_s and (not cfg.max_steps or step < cfg.max_steps):
         progress = step / cfg.max_steps if cfg.max_steps else elapsed / cfg.budget_s
         for group in opt.param_groups:
             group["lr"] = lr_at(cfg, progress)
-        if cursor + cfg.batch_rows > len(order):
-            order, cursor = rng.permutation(train_rows.n), 0
-        rows = order[cursor:cursor + cfg.batch_rows].tolist()
-        cursor += cfg.batch_rows
-        b = train_rows.batch(rows, device)
+        arrays = next(batches)
+        tokens_seen += int(arrays.pop("n_tokens"))
+        b = {k: v.to(device, non_blocking=True) for k, v in arrays.items()}
         with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
             loss = loss_fn(model, b)
         opt.zero_grad(set_to_none=True)
@@ -259,8 +305,7 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
         step += 1
-        rows_seen += len(rows)
-        tokens_seen += int(b["tool_mask"].sum() + b["query_mask"].sum() + (b["target"] != -100).sum())
+        rows_seen += cfg.batch_rows
         if step % cfg.log_every == 0 or step == 1:
             entry = {"step": step, "s": round(elapsed, 1), "loss": round(loss.item(), 4),
                      "lr": round(opt.param_groups[0]["lr"], 6), "rows": rows_seen, "tokens": tokens_seen}
@@ -278,7 +323,8 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
         if path.exists():
             t0 = time.time()
             with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
-                metrics[split] = evaluate(model, PackedRows(path), tokenizer, device, cfg.eval_rows, examples=40)
+                metrics[split] = evaluate(model, PackedRows(path), tokenizer, device, cfg.eval_rows, examples=40,
+                                          max_len=cfg.eval_max_tokens)
             shown = {k: v for k, v in metrics[split].items() if k != "examples"}
             print(f"{split}: {json.dumps(shown)} ({time.time() - t0:.0f}s)", flush=True)
     state = {k: v.to(torch.float16) for k, v in model.state_dict().items()}

@@ -6,9 +6,9 @@ from pipeline.train import TrainConfig, train
 
 
 def test_smoke_training_learns_and_evaluates(tmp_path):
-    make_packed_data(tmp_path, train_rows=600, dev_rows=20, vocab=512)
-    cfg = TrainConfig(preset="tiny", vocab_size=512, batch_rows=16, lr=3e-3, warmup_frac=0.05,
-                      budget_s=120, max_steps=40, eval_rows=20, log_every=1)
+    make_packed_data(tmp_path, train_rows=300, dev_rows=8, vocab=512)
+    cfg = TrainConfig(preset="tiny", vocab_size=512, batch_rows=4, lr=3e-3, warmup_frac=0.05,
+                      budget_s=300, max_steps=40, eval_rows=8, eval_max_tokens=32, log_every=1)
     _, metrics = train(cfg, tmp_path, tmp_path / "run")
     losses = [e["loss"] for e in metrics["loss_curve"]]
     assert len(losses) == 40

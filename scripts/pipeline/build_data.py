@@ -121,7 +121,8 @@ def main():
     # Synthesis draws gold tools and distractors only from the pool it is given.
     train += synthesize(train_pool, args.synth_rows, seed=args.seed)
     dev_in += synthesize(train_pool, DEV_ROWS // 2, seed=args.seed + 1)
-    rng.shuffle(dev_unseen)
+    # Separate generators per shuffle: the dev splits must not depend on how many rows are synthesised.
+    random.Random(args.seed + 1).shuffle(dev_unseen)
     dev_unseen = dev_unseen[: DEV_ROWS // 2]
     dev_unseen += synthesize(holdout_pool, DEV_ROWS - len(dev_unseen), seed=args.seed + 2)
 
@@ -129,10 +130,10 @@ def main():
     dev_queries = {r["query"].strip().lower() for r in dev_in + dev_unseen}
     before = len(train)
     train = [r for r in train if r["query"].strip().lower() not in dev_queries]
-    rng.shuffle(train)
-    rng.shuffle(dev_in)
+    random.Random(args.seed + 2).shuffle(train)
+    random.Random(args.seed + 3).shuffle(dev_in)
     dev_in = dev_in[:DEV_ROWS]
-    rng.shuffle(dev_unseen)
+    random.Random(args.seed + 4).shuffle(dev_unseen)
 
     for name, rows in [("train", train), ("dev_in", dev_in), ("dev_unseen", dev_unseen)]:
         write_jsonl(args.out / f"{name}.jsonl", rows)

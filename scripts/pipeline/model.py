@@ -58,7 +58,8 @@ def rope(x, positions, theta: float):
 def attention(q, k, v, bias, use_sdpa: bool):
     """q: [B, H, S, D]; k, v: [B, Hkv, T, D]; bias: additive mask broadcastable to [B, H, S, T]."""
     if use_sdpa:
-        return F.scaled_dot_product_attention(q, k, v, attn_mask=bias, enable_gqa=True)
+        # A boolean mask: under autocast an additive float mask would be cast to bf16.
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=bias == 0, enable_gqa=True)
     # Export path: plain ops that every ONNX opset has. Group query heads onto their kv head
     # by broadcasting instead of copying k and v.
     b, h, s, d = q.shape

@@ -44,26 +44,42 @@ def output_ids_classes(enc: Encoder, answers: list[dict]):
 
 
 def pack(rows, enc: Encoder) -> dict[str, np.ndarray]:
+    """Tokenize rows (batched: the tokenizer runs on all cores) into ragged uint16 arrays."""
     tool_index: dict[str, int] = {}
-    tool_ids: list[list[int]] = []
-    q_ids, out_ids, out_cls, row_tools = [], [], [], []
+    tool_texts, queries, answer_texts, answer_classes, row_tools = [], [], [], [], []
     skipped = 0
     for row in rows:
-        target = output_ids_classes(enc, canonical_answers(row))
-        if target is None or not row["tools"]:
+        if not row["tools"]:
             skipped += 1
             continue
         refs = []
         for tool in row["tools"]:
             text = render_tool(tool)
             if text not in tool_index:
-                tool_index[text] = len(tool_ids)
-                tool_ids.append(enc.tool_ids(tool))
+                tool_index[text] = len(tool_texts)
+                tool_texts.append(text)
             refs.append(tool_index[text])
-        q_ids.append(enc.query_ids(row["query"]))
-        out_ids.append(target[0])
-        out_cls.append(target[1])
+        text, classes = render_answers_classes(canonical_answers(row))
+        queries.append(row["query"].strip())
+        answer_texts.append(text)
+        answer_classes.append(classes)
         row_tools.append(refs)
+
+    ids = lambda texts: enc.tok.encode_batch(texts, add_special_tokens=False)
+    tool_ids = [([SPECIAL_IDS["tool"]] + e.ids)[:enc.max_tool_tokens] for e in ids(tool_texts)]
+    q_ids = [([SPECIAL_IDS["query"]] + e.ids)[:enc.max_query_tokens] for e in ids(queries)]
+    keep = []
+    out_ids, out_cls = [], []
+    for i, (e, classes) in enumerate(zip(ids(answer_texts), answer_classes)):
+        target = list(e.ids) + [SPECIAL_IDS["eos"]]
+        if len(target) > enc.max_output_tokens:
+            skipped += 1
+            continue
+        keep.append(i)
+        out_ids.append(target)
+        out_cls.append([max(classes[a:b], default=0) for a, b in e.offsets] + [0])
+    q_ids = [q_ids[i] for i in keep]
+    row_tools = [row_tools[i] for i in keep]
 
     def ragged(seqs, dtype):
         off = np.zeros(len(seqs) + 1, dtype=np.int64)

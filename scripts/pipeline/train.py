@@ -107,7 +107,7 @@ class PackedRows:
         return to_device(arrays, device) if device else arrays
 
 
-TOOL_GROUP = 64
+TOOL_GROUP = 256
 CLASS_WEIGHT_ARRAY = np.asarray(CLASS_WEIGHTS, dtype=np.float32)
 
 

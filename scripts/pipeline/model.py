@@ -58,8 +58,11 @@ def rope(x, positions, theta: float):
 def attention(q, k, v, bias, use_sdpa: bool):
     """q: [B, H, S, D]; k, v: [B, Hkv, T, D]; bias: additive mask broadcastable to [B, H, S, T]."""
     if use_sdpa:
-        # A boolean mask: under autocast an additive float mask would be cast to bf16.
-        return F.scaled_dot_product_attention(q, k, v, attn_mask=bias == 0, enable_gqa=True)
+        # Training path. k/v repeated to every query head (enable_gqa would rule out the fused
+        # memory-efficient kernel when a mask is given); a boolean mask survives autocast to bf16.
+        rep = q.shape[1] // k.shape[1]
+        k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=bias == 0)
     # Export path: plain ops that every ONNX opset has. Group query heads onto their kv head
     # by broadcasting instead of copying k and v.
     b, h, s, d = q.shape

@@ -49,6 +49,7 @@ class TrainConfig:
     eval_max_tokens: int = 192         # greedy decoding length cap in evaluation
     seed: int = 0
     log_every: int = 50
+    init: str = ""                     # start from this checkpoint's weights (model.pt) instead of random
     model: dict = field(default_factory=dict)
 
 
@@ -103,6 +104,7 @@ class PackedRows:
         for i, (ids, mask) in enumerate(groups):
             arrays[f"tool_ids_{i}"], arrays[f"tool_mask_{i}"] = ids, mask
         # real (unpadded) tokens: every encoder segment once, plus decoder targets
+        arrays["rows"] = np.asarray(rows, dtype=np.int64)
         arrays["n_tokens"] = np.array(int(lengths.sum()) + sum(len(q) for q in queries) + int((out != -100).sum()))
         return to_device(arrays, device) if device else arrays
 
@@ -260,6 +262,19 @@ def evaluate(model, data: PackedRows, tokenizer, device, max_rows: int, batch_ro
 
 
 # -- training -----------------------------------------------------------------------------------
+def step_loss(model, cfg, data: PackedRows, rows, accum: int, device, batch=None):
+    """Forward and backward over `rows` (in `accum` chunks); returns the mean loss."""
+    chunks = [batch] if accum == 1 and batch is not None else \
+        [data.batch(c.tolist(), device) for c in np.array_split(np.asarray(rows), accum)]
+    total = 0.0
+    for b in chunks:
+        with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
+            loss = loss_fn(model, b) / len(chunks)
+        loss.backward()
+        total += loss.detach()
+    return total
+
+
 def lr_at(cfg: TrainConfig, progress: float) -> float:
     if progress < cfg.warmup_frac:
         return cfg.lr * progress / cfg.warmup_frac
@@ -275,7 +290,12 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
     model_cfg = PRESETS[cfg.preset]
     model_cfg.vocab_size = cfg.vocab_size
     cfg.model = model_cfg.to_dict()
-    model = Needle(model_cfg).to(device)
+    model = Needle(model_cfg)
+    if cfg.init:
+        state = torch.load(cfg.init, map_location="cpu")["state_dict"]
+        model.load_state_dict({k: v.float() for k, v in state.items()})
+        print(f"init: weights from {cfg.init}", flush=True)
+    model = model.to(device)
     print(f"model: {cfg.preset}, {model.num_params() / 1e6:.2f}M parameters, device {device}", flush=True)
     train_rows = PackedRows(data_dir / "train.npz")
     tokenizer = Tokenizer.from_file(str(data_dir / "tokenizer.json"))
@@ -289,7 +309,7 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
     batches = iter(torch.utils.data.DataLoader(BatchStream(train_rows, cfg.batch_rows, cfg.seed), batch_size=None,
                                                num_workers=workers, pin_memory=device == "cuda",
                                                prefetch_factor=4 if workers else None))
-    curve, step, rows_seen, tokens_seen = [], 0, 0, 0
+    curve, step, rows_seen, tokens_seen, accum = [], 0, 0, 0, 1
     start = time.time()
     while (elapsed := time.time() - start) < cfg.budget_s and (not cfg.max_steps or step < cfg.max_steps):
         progress = step / cfg.max_steps if cfg.max_steps else elapsed / cfg.budget_s
@@ -297,11 +317,18 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
             group["lr"] = lr_at(cfg, progress)
         arrays = next(batches)
         tokens_seen += int(arrays.pop("n_tokens"))
-        b = {k: v.to(device, non_blocking=True) for k, v in arrays.items()}
-        with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
-            loss = loss_fn(model, b)
+        rows = arrays.pop("rows").tolist()
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        try:
+            loss = step_loss(model, cfg, train_rows, rows, accum, device,
+                             {k: v.to(device, non_blocking=True) for k, v in arrays.items()} if accum == 1 else None)
+        except torch.OutOfMemoryError:
+            # Too big for the GPU: from now on split every batch into more chunks (same effective batch).
+            accum *= 2
+            print(f"out of memory: accumulating gradients over {accum} chunks", flush=True)
+            opt.zero_grad(set_to_none=True)
+            torch.cuda.empty_cache()
+            loss = step_loss(model, cfg, train_rows, rows, accum, device, None)
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
         step += 1

@@ -1,0 +1,554 @@
+//! The inference engine: tool cache, per-query prediction, call validation.
+//!
+//! Tools are encoded once, when they are set or added (never per query): every tool segment
+//! goes through `encoder.onnx` (in length-sorted batches), and each tool's cross-attention K/V
+//! rows are kept without the padding rows. The decoder's memory is one preallocated buffer
+//! `[L, 1, H, M, D]` with `M = tool rows + max_query_tokens`: tool rows first, then a query
+//! area. Per query only the query area is written (its unused rows are masked with
+//! `memory_mask = 0`), so the tools part is never copied per line. Decoding is greedy with the
+//! self-attention KV cache, up to `eos` or `max_output_tokens`, and every step's logits pass
+//! through a [`LogitsFilter`] (a no-op unless one is given; schema-constrained decoding plugs
+//! in there).
+//!
+//! Every call in the output is validated against its tool's `parameters`: calls naming an
+//! unknown tool, or whose arguments do not validate, are dropped from `calls` and listed in
+//! `invalid` (the CLI reports them on stderr and in `--meta`). Output that is not a JSON array
+//! is an error ([`OutputError`]).
+//!
+//! `confidence` is the lowest probability the model gave to any token it emitted (including the
+//! final `eos`), from the unfiltered softmax: 1.0 means every step was certain.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use serde_json::Value;
+
+use crate::model::{segment, Model, ModelOptions};
+use crate::render::render_tool;
+use crate::tools::Tool;
+
+/// A per-step filter over the decoder's next-token logits (e.g. schema-constrained decoding).
+/// The engine calls `begin` once per query, then for every step `mask_logits` (set disallowed
+/// tokens to `f32::NEG_INFINITY`) and, for the chosen token unless it is `eos`, `advance`.
+pub trait LogitsFilter {
+    fn begin(&mut self) {}
+    fn mask_logits(&mut self, _logits: &mut [f32]) {}
+    fn advance(&mut self, _token: u32) {}
+}
+
+/// The default filter: changes nothing.
+pub struct NoFilter;
+
+impl LogitsFilter for NoFilter {}
+
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    pub model: ModelOptions,
+    /// Overrides the manifest's `max_output_tokens` (never above it).
+    pub max_output_tokens: Option<usize>,
+}
+
+/// A call the model produced that was not printed, and why.
+#[derive(Debug, Clone)]
+pub struct InvalidCall {
+    pub call: Value,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Prediction {
+    /// Valid calls, as `{"name", "arguments"}` objects in output order.
+    pub calls: Vec<Value>,
+    /// Calls dropped by validation.
+    pub invalid: Vec<InvalidCall>,
+    /// The decoded output text.
+    pub raw_text: String,
+    /// Generated token ids (without `bos`/`eos`).
+    pub tokens: Vec<u32>,
+    /// Lowest probability of any emitted token, `eos` included.
+    pub confidence: f32,
+    /// Wall time of the prediction in milliseconds.
+    pub ms: f64,
+    /// The query was longer than `max_query_tokens` and was cut.
+    pub query_truncated: bool,
+}
+
+/// The model's output could not be read as calls.
+#[derive(Debug, Clone)]
+pub struct OutputError {
+    pub raw_text: String,
+    pub reason: String,
+}
+
+impl fmt::Display for OutputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Long garbage is cut for the message; `raw_text` keeps all of it.
+        let shown: String = self.raw_text.chars().take(160).collect();
+        let more = if shown.len() < self.raw_text.len() {
+            "..."
+        } else {
+            ""
+        };
+        write!(
+            f,
+            "model output is not a JSON array of calls ({}): {shown:?}{more}",
+            self.reason
+        )
+    }
+}
+
+impl std::error::Error for OutputError {}
+
+struct EncodedTool {
+    tool: Tool,
+    rendered: String,
+    /// Segment length (rows).
+    len: usize,
+    /// `[L, H, len, D]`
+    k: Vec<f32>,
+    v: Vec<f32>,
+}
+
+/// Timings of the last tool encoding.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EncodeStats {
+    pub tools: usize,
+    pub rows: usize,
+    pub ms: f64,
+}
+
+pub struct Engine {
+    pub model: Model,
+    tools: Vec<EncodedTool>,
+    max_output_tokens: usize,
+    layers: usize,
+    heads: usize,
+    head_dim: usize,
+    /// Memory buffers `[L, 1, H, cap, D]` and mask `[cap]`.
+    mem_k: Vec<f32>,
+    mem_v: Vec<f32>,
+    mem_mask: Vec<i64>,
+    tool_rows: usize,
+    cap: usize,
+    logits: Vec<f32>,
+    raw_logits: Vec<f32>,
+    pub last_encode: EncodeStats,
+}
+
+/// Tool segments per encoder batch (segments are sorted by length first, so padding is small).
+const ENCODE_BATCH: usize = 8;
+
+impl Engine {
+    pub fn load(model_dir: &Path, opts: &EngineOptions) -> Result<Engine> {
+        let model = Model::load(model_dir, &opts.model)?;
+        let m = &model.manifest;
+        let max_output_tokens = opts
+            .max_output_tokens
+            .map_or(m.max_output_tokens, |n| n.min(m.max_output_tokens));
+        let c = m.config.clone();
+        let mut engine = Engine {
+            model,
+            tools: Vec::new(),
+            max_output_tokens,
+            layers: c.n_decoder_layers,
+            heads: c.n_kv_heads,
+            head_dim: c.head_dim,
+            mem_k: Vec::new(),
+            mem_v: Vec::new(),
+            mem_mask: Vec::new(),
+            tool_rows: 0,
+            cap: 0,
+            logits: Vec::new(),
+            raw_logits: Vec::new(),
+            last_encode: EncodeStats::default(),
+        };
+        engine.rebuild_memory();
+        Ok(engine)
+    }
+
+    pub fn tools(&self) -> impl Iterator<Item = &Tool> {
+        self.tools.iter().map(|t| &t.tool)
+    }
+
+    pub fn tool(&self, name: &str) -> Option<&Tool> {
+        self.tools().find(|t| t.name == name)
+    }
+
+    /// Token ids of a tool's segment (`[tool] + ids(render(tool))`, truncated).
+    pub fn tool_segment(&self, tool: &Tool) -> Result<Vec<u32>> {
+        let m = &self.model.manifest;
+        let ids = self.model.encode_text(&render_tool(tool))?;
+        Ok(segment(m.special_tokens.tool, &ids, m.max_tool_tokens))
+    }
+
+    /// Token ids of a query's segment (`[query] + ids(query.strip())`, truncated) and whether
+    /// it was truncated.
+    pub fn query_segment(&self, query: &str) -> Result<(Vec<u32>, bool)> {
+        let m = &self.model.manifest;
+        let ids = self.model.encode_text(query.trim())?;
+        let truncated = ids.len() + 1 > m.max_query_tokens;
+        Ok((
+            segment(m.special_tokens.query, &ids, m.max_query_tokens),
+            truncated,
+        ))
+    }
+
+    /// Replaces all tools (tools already encoded with the same rendering are reused).
+    pub fn set_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
+        check_unique(&tools, &[])?;
+        let mut old: HashMap<String, EncodedTool> = self
+            .tools
+            .drain(..)
+            .map(|t| (t.rendered.clone(), t))
+            .collect();
+        let mut keep = Vec::new();
+        let mut fresh = Vec::new();
+        for tool in tools {
+            let rendered = render_tool(&tool);
+            match old.remove(&rendered) {
+                Some(mut enc) => {
+                    enc.tool = tool;
+                    keep.push(Some(enc));
+                }
+                None => {
+                    keep.push(None);
+                    fresh.push(tool);
+                }
+            }
+        }
+        let mut encoded = self.encode_tools(fresh)?.into_iter();
+        self.tools = keep
+            .into_iter()
+            .map(|k| k.unwrap_or_else(|| encoded.next().expect("one encoding per new tool")))
+            .collect();
+        self.rebuild_memory();
+        Ok(())
+    }
+
+    /// Adds tools (their names must be new).
+    pub fn add_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
+        let existing: Vec<Tool> = self.tools().cloned().collect();
+        check_unique(&tools, &existing)?;
+        let mut encoded = self.encode_tools(tools)?;
+        self.tools.append(&mut encoded);
+        self.rebuild_memory();
+        Ok(())
+    }
+
+    /// Removes a tool by name; false when there is none.
+    pub fn remove_tool(&mut self, name: &str) -> bool {
+        let before = self.tools.len();
+        self.tools.retain(|t| t.tool.name != name);
+        let removed = self.tools.len() != before;
+        if removed {
+            self.rebuild_memory();
+        }
+        removed
+    }
+
+    fn encode_tools(&mut self, tools: Vec<Tool>) -> Result<Vec<EncodedTool>> {
+        let start = Instant::now();
+        let pad = self.model.manifest.special_tokens.pad as i64;
+        let segments: Vec<Vec<u32>> = tools
+            .iter()
+            .map(|t| self.tool_segment(t))
+            .collect::<Result<_>>()?;
+        let mut order: Vec<usize> = (0..tools.len()).collect();
+        order.sort_by_key(|&i| segments[i].len());
+        let mut slots: Vec<Option<(Vec<f32>, Vec<f32>)>> = (0..tools.len()).map(|_| None).collect();
+        let (l_n, h_n, d) = (self.layers, self.heads, self.head_dim);
+        for chunk in order.chunks(ENCODE_BATCH) {
+            let b = chunk.len();
+            let t = chunk.iter().map(|&i| segments[i].len()).max().unwrap_or(1);
+            let mut ids = vec![pad; b * t];
+            let mut mask = vec![0i64; b * t];
+            for (row, &i) in chunk.iter().enumerate() {
+                for (j, &id) in segments[i].iter().enumerate() {
+                    ids[row * t + j] = id as i64;
+                    mask[row * t + j] = 1;
+                }
+            }
+            let out = self.model.encoder.forward(&ids, &mask, b, t)?;
+            let expect = l_n * b * h_n * t * d;
+            if out.k.len() != expect || out.v.len() != expect {
+                bail!(
+                    "encoder.onnx returned {} values for cross_k, expected {expect} ([L={l_n}, B={b}, H={h_n}, T={t}, D={d}])",
+                    out.k.len()
+                );
+            }
+            for (row, &i) in chunk.iter().enumerate() {
+                let n = segments[i].len();
+                let mut k = Vec::with_capacity(l_n * h_n * n * d);
+                let mut v = Vec::with_capacity(l_n * h_n * n * d);
+                for l in 0..l_n {
+                    for h in 0..h_n {
+                        let src = ((l * b + row) * h_n + h) * t * d;
+                        k.extend_from_slice(&out.k[src..src + n * d]);
+                        v.extend_from_slice(&out.v[src..src + n * d]);
+                    }
+                }
+                slots[i] = Some((k, v));
+            }
+        }
+        let rows: usize = segments.iter().map(Vec::len).sum();
+        self.last_encode = EncodeStats {
+            tools: tools.len(),
+            rows,
+            ms: start.elapsed().as_secs_f64() * 1e3,
+        };
+        Ok(tools
+            .into_iter()
+            .zip(segments)
+            .zip(slots)
+            .map(|((tool, seg), slot)| {
+                let (k, v) = slot.expect("every tool was encoded");
+                EncodedTool {
+                    rendered: render_tool(&tool),
+                    tool,
+                    len: seg.len(),
+                    k,
+                    v,
+                }
+            })
+            .collect())
+    }
+
+    /// Lays out the memory buffer: tool rows, then the query area.
+    fn rebuild_memory(&mut self) {
+        let (l_n, h_n, d) = (self.layers, self.heads, self.head_dim);
+        self.tool_rows = self.tools.iter().map(|t| t.len).sum();
+        self.cap = self.tool_rows + self.model.manifest.max_query_tokens;
+        let size = l_n * h_n * self.cap * d;
+        self.mem_k = vec![0.0; size];
+        self.mem_v = vec![0.0; size];
+        self.mem_mask = vec![0; self.cap];
+        let mut offset = 0;
+        for t in &self.tools {
+            for l in 0..l_n {
+                for h in 0..h_n {
+                    let src = (l * h_n + h) * t.len * d;
+                    let dst = ((l * h_n + h) * self.cap + offset) * d;
+                    self.mem_k[dst..dst + t.len * d].copy_from_slice(&t.k[src..src + t.len * d]);
+                    self.mem_v[dst..dst + t.len * d].copy_from_slice(&t.v[src..src + t.len * d]);
+                }
+            }
+            offset += t.len;
+        }
+        self.mem_mask[..self.tool_rows].fill(1);
+    }
+
+    /// Predicts the calls for one query (no logits filter).
+    pub fn predict(&mut self, query: &str) -> Result<Prediction> {
+        self.predict_with(query, &mut NoFilter)
+    }
+
+    /// Predicts the calls for one query, filtering every step's logits through `filter`.
+    pub fn predict_with(
+        &mut self,
+        query: &str,
+        filter: &mut dyn LogitsFilter,
+    ) -> Result<Prediction> {
+        let start = Instant::now();
+        let (l_n, h_n, d) = (self.layers, self.heads, self.head_dim);
+        let (seg, query_truncated) = self.query_segment(query)?;
+        let n = seg.len();
+        let ids: Vec<i64> = seg.iter().map(|&i| i as i64).collect();
+        let out = self.model.encoder.forward(&ids, &vec![1; n], 1, n)?;
+        if out.k.len() != l_n * h_n * n * d {
+            bail!(
+                "encoder.onnx returned {} values for cross_k, expected {}",
+                out.k.len(),
+                l_n * h_n * n * d
+            );
+        }
+        for l in 0..l_n {
+            for h in 0..h_n {
+                let src = (l * h_n + h) * n * d;
+                let dst = ((l * h_n + h) * self.cap + self.tool_rows) * d;
+                self.mem_k[dst..dst + n * d].copy_from_slice(&out.k[src..src + n * d]);
+                self.mem_v[dst..dst + n * d].copy_from_slice(&out.v[src..src + n * d]);
+            }
+        }
+        self.mem_mask[self.tool_rows..].fill(0);
+        self.mem_mask[self.tool_rows..self.tool_rows + n].fill(1);
+
+        let special = self.model.manifest.special_tokens.clone();
+        let mut cache = self.model.decoder.empty_cache()?;
+        let mut input = vec![special.bos as i64];
+        let mut tokens = Vec::new();
+        let mut confidence = 1.0f32;
+        let mut finished = false;
+        filter.begin();
+        for _ in 0..=self.max_output_tokens {
+            cache = self.model.decoder.forward(
+                &input,
+                &cache,
+                &self.mem_k,
+                &self.mem_v,
+                &self.mem_mask,
+                &mut self.logits,
+            )?;
+            self.raw_logits.clone_from(&self.logits);
+            filter.mask_logits(&mut self.logits);
+            let token = argmax(&self.logits);
+            confidence = confidence.min(probability(&self.raw_logits, token));
+            if token == special.eos {
+                finished = true;
+                break;
+            }
+            if tokens.len() == self.max_output_tokens {
+                break;
+            }
+            tokens.push(token);
+            filter.advance(token);
+            input.clear();
+            input.push(token as i64);
+        }
+        let raw_text = self.model.decode_ids(&tokens)?;
+        if !finished {
+            return Err(OutputError {
+                raw_text,
+                reason: format!(
+                    "no end of output within max_output_tokens = {}",
+                    self.max_output_tokens
+                ),
+            }
+            .into());
+        }
+        let (calls, invalid) = self.validate_output(&raw_text)?;
+        Ok(Prediction {
+            calls,
+            invalid,
+            raw_text,
+            tokens,
+            confidence,
+            ms: start.elapsed().as_secs_f64() * 1e3,
+            query_truncated,
+        })
+    }
+
+    /// Parses the output language (§4) and validates every call against its tool.
+    pub fn validate_output(&self, text: &str) -> Result<(Vec<Value>, Vec<InvalidCall>)> {
+        let parsed: Value = serde_json::from_str(text.trim()).map_err(|e| OutputError {
+            raw_text: text.to_string(),
+            reason: e.to_string(),
+        })?;
+        let Value::Array(items) = parsed else {
+            return Err(OutputError {
+                raw_text: text.to_string(),
+                reason: "not an array".into(),
+            }
+            .into());
+        };
+        let mut calls = Vec::new();
+        let mut invalid = Vec::new();
+        for item in items {
+            match self.check_call(&item) {
+                Ok(()) => calls.push(item),
+                Err(reason) => invalid.push(InvalidCall { call: item, reason }),
+            }
+        }
+        Ok((calls, invalid))
+    }
+
+    fn check_call(&self, call: &Value) -> std::result::Result<(), String> {
+        let Value::Object(obj) = call else {
+            return Err("a call must be an object".into());
+        };
+        let Some(name) = obj.get("name").and_then(Value::as_str) else {
+            return Err("a call needs a string \"name\"".into());
+        };
+        if let Some(key) = obj.keys().find(|k| *k != "name" && *k != "arguments") {
+            return Err(format!("unexpected key \"{key}\" in call"));
+        }
+        let Some(tool) = self.tool(name) else {
+            return Err(format!("no tool named \"{name}\" is loaded"));
+        };
+        let arguments = obj
+            .get("arguments")
+            .cloned()
+            .unwrap_or(Value::Object(Default::default()));
+        tool.validate_arguments(&arguments)
+            .map_err(|e| format!("arguments do not match the parameters of \"{name}\": {e}"))
+    }
+}
+
+fn check_unique(new: &[Tool], existing: &[Tool]) -> Result<()> {
+    let mut seen: HashMap<&str, &str> = existing
+        .iter()
+        .map(|t| (t.name.as_str(), t.origin.as_str()))
+        .collect();
+    for t in new {
+        if let Some(first) = seen.insert(&t.name, &t.origin) {
+            bail!(
+                "{}: duplicate tool name \"{}\" (already defined at {first})",
+                t.origin,
+                t.name
+            );
+        }
+    }
+    Ok(())
+}
+
+fn argmax(logits: &[f32]) -> u32 {
+    let mut best = 0;
+    let mut best_v = f32::NEG_INFINITY;
+    for (i, &v) in logits.iter().enumerate() {
+        if v > best_v {
+            best_v = v;
+            best = i;
+        }
+    }
+    best as u32
+}
+
+/// Softmax probability of `token`.
+fn probability(logits: &[f32], token: u32) -> f32 {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if !max.is_finite() {
+        return 0.0;
+    }
+    let sum: f32 = logits.iter().map(|&v| (v - max).exp()).sum();
+    (logits[token as usize] - max).exp() / sum
+}
+
+/// A filter that forces a given token sequence, then `eos` (teacher forcing). The model still
+/// runs every step, so `confidence` is the model's own probability of that output; the text
+/// is then parsed and validated like any output. Used by `--force-output` (debugging, tests).
+pub struct ForcedOutput {
+    tokens: Vec<u32>,
+    eos: u32,
+    pos: usize,
+}
+
+impl ForcedOutput {
+    pub fn new(engine: &Engine, text: &str) -> Result<ForcedOutput> {
+        Ok(ForcedOutput {
+            tokens: engine.model.encode_text(text)?,
+            eos: engine.model.manifest.special_tokens.eos,
+            pos: 0,
+        })
+    }
+}
+
+impl LogitsFilter for ForcedOutput {
+    fn begin(&mut self) {
+        self.pos = 0;
+    }
+
+    fn mask_logits(&mut self, logits: &mut [f32]) {
+        let want = self.tokens.get(self.pos).copied().unwrap_or(self.eos) as usize;
+        for (i, l) in logits.iter_mut().enumerate() {
+            if i != want {
+                *l = f32::NEG_INFINITY;
+            }
+        }
+    }
+
+    fn advance(&mut self, _token: u32) {
+        self.pos += 1;
+    }
+}

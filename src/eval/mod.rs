@@ -1,0 +1,360 @@
+//! `needle eval FILE.jsonl...`: BFCL accuracy of the model (evaluation only; BFCL never trains).
+//!
+//! Rows come from `scripts/bfcl_to_jsonl.py` (`{id, category, tools, query, answers}`). For each
+//! row the driver sets the engine's tools (encoded once per row), predicts the query, and scores
+//! the calls with [`score::check_row`], a mirror of BFCL's AST checker. Output: a progress bar on
+//! stderr; a per-category and overall (macro and micro) table on stdout, or with `--json` a
+//! machine summary instead; with `--failures FILE` one JSON line per failed row (model output and
+//! reason). Rules and reproduction: docs/accuracy.md.
+//!
+//! The engine is reached through the [`Predictor`] trait so that the driver is testable without a
+//! model; the `impl Predictor for Engine` adapter is the only engine-specific code.
+
+pub mod score;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{json, Value};
+
+use crate::tools::{self, Tool};
+pub use score::{check_row, Accumulator};
+
+/// Arguments of `needle eval`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EvalArgs {
+    /// BFCL rows as written by scripts/bfcl_to_jsonl.py (data/bfcl/<category>.jsonl).
+    #[arg(required = true, value_name = "FILE.jsonl")]
+    pub files: Vec<PathBuf>,
+    /// Print a machine-readable JSON summary on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Write every failed row (query, answers, model output, reason) as JSON lines to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub failures: Option<PathBuf>,
+    /// Score only the first N rows of each file (quick checks; published numbers use all rows).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Score the calls needle prints (after dropping calls that fail the tool's JSON Schema)
+    /// instead of the raw model output. BFCL-comparable numbers use the default (raw).
+    #[arg(long)]
+    pub validated: bool,
+}
+
+/// What the model produced for one query.
+#[derive(Debug, Clone)]
+pub struct Prediction {
+    /// The decoded text, as generated.
+    pub raw: String,
+    /// The calls as `{name, arguments}` objects, or why `raw` is not a call array.
+    pub calls: Result<Vec<Value>, String>,
+    /// The calls left after needle's own validation (what the CLI prints), when the predictor
+    /// validates; scored instead of `calls` under `--validated`.
+    pub printed: Option<Vec<Value>>,
+}
+
+impl Prediction {
+    /// Parses the model's output language (docs/model-format.md §4): one JSON array of
+    /// `{"name", "arguments"}` objects; `[]` for no call.
+    pub fn from_raw(raw: impl Into<String>) -> Prediction {
+        let raw = raw.into();
+        let calls = match serde_json::from_str::<Value>(raw.trim()) {
+            Ok(Value::Array(calls)) => Ok(calls),
+            Ok(other) => Err(format!("output is not a JSON array: {other}")),
+            Err(e) => Err(format!("output is not valid JSON: {e}")),
+        };
+        Prediction { raw, calls, printed: None }
+    }
+}
+
+/// The model as the driver sees it.
+pub trait Predictor {
+    /// Replaces the tool set (the implementation encodes the tools once, here).
+    fn set_tools(&mut self, tools: Vec<Tool>) -> Result<()>;
+    /// Predicts the calls for one query against the current tools.
+    fn predict(&mut self, query: &str) -> Result<Prediction>;
+}
+
+/// The real engine. BFCL scores what the model wrote, so `calls` is the parsed raw output (calls
+/// that needle's schema validation would drop included); `printed` is what the CLI would print.
+/// An output that is not a call array (`OutputError`, e.g. no `eos` within the token budget) is
+/// an unparseable prediction, not an engine failure.
+impl Predictor for crate::engine::Engine {
+    fn set_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
+        crate::engine::Engine::set_tools(self, tools)
+    }
+
+    fn predict(&mut self, query: &str) -> Result<Prediction> {
+        match crate::engine::Engine::predict(self, query) {
+            Ok(p) => {
+                let mut pred = Prediction::from_raw(p.raw_text);
+                pred.printed = Some(p.calls);
+                Ok(pred)
+            }
+            Err(e) => match e.downcast_ref::<crate::engine::OutputError>() {
+                Some(oe) => Ok(Prediction { raw: oe.raw_text.clone(), calls: Err(oe.reason.clone()), printed: None }),
+                None => Err(e),
+            },
+        }
+    }
+}
+
+/// One BFCL row.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: String,
+    pub category: String,
+    pub tools: Vec<Value>,
+    pub query: String,
+    pub answers: Value,
+}
+
+impl Row {
+    pub fn from_json(v: &Value) -> Result<Row> {
+        let s = |k: &str| -> Result<String> {
+            v.get(k).and_then(Value::as_str).map(str::to_string).with_context(|| format!("row without string \"{k}\""))
+        };
+        Ok(Row {
+            id: s("id")?,
+            category: s("category")?,
+            tools: v.get("tools").and_then(Value::as_array).cloned().context("row without \"tools\" array")?,
+            query: s("query")?,
+            answers: v.get("answers").cloned().unwrap_or(Value::Array(vec![])),
+        })
+    }
+}
+
+/// Reads rows from JSONL files (blank lines skipped), `limit` rows per file at most.
+pub fn read_rows(files: &[PathBuf], limit: Option<usize>) -> Result<Vec<Row>> {
+    let mut rows = Vec::new();
+    for path in files {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut n = 0;
+        for (i, line) in BufReader::new(file).lines().enumerate() {
+            if limit.is_some_and(|l| n >= l) {
+                break;
+            }
+            let line = line.with_context(|| format!("{}:{}", path.display(), i + 1))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let v: Value = serde_json::from_str(&line).with_context(|| format!("{}:{}: invalid JSON", path.display(), i + 1))?;
+            rows.push(Row::from_json(&v).with_context(|| format!("{}:{}", path.display(), i + 1))?);
+            n += 1;
+        }
+    }
+    Ok(rows)
+}
+
+/// Scores one prediction (unparseable output counts as "no call", as in BFCL: it passes
+/// irrelevance and fails everything else). `validated`: score `printed` when present.
+pub fn score_prediction(row: &Row, pred: &Prediction, validated: bool) -> Result<(), String> {
+    if let (true, Some(printed)) = (validated, &pred.printed) {
+        return check_row(&row.tools, &row.answers, printed, &row.category);
+    }
+    match &pred.calls {
+        Ok(calls) => check_row(&row.tools, &row.answers, calls, &row.category),
+        Err(e) if row.category.contains("irrelevance") => {
+            let _ = e;
+            Ok(())
+        }
+        Err(e) => Err(format!("ast_decoder:decoder_failed: {e}")),
+    }
+}
+
+/// Outcome of a whole evaluation.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub acc: Accumulator,
+    /// Rows whose tools needle rejected (counted as failures).
+    pub tool_errors: usize,
+    /// Rows where the engine returned an error (counted as failures).
+    pub engine_errors: usize,
+    pub seconds: f64,
+}
+
+impl Outcome {
+    pub fn to_json(&self) -> Value {
+        let mut v = self.acc.to_json();
+        v["tool_errors"] = json!(self.tool_errors);
+        v["engine_errors"] = json!(self.engine_errors);
+        v["seconds"] = json!(self.seconds);
+        v
+    }
+}
+
+/// Runs the predictor over `rows`, scoring each; failed rows go to `failures` when given.
+pub fn evaluate(
+    rows: &[Row],
+    predictor: &mut dyn Predictor,
+    mut failures: Option<&mut dyn Write>,
+    progress: &ProgressBar,
+    validated: bool,
+) -> Result<Outcome> {
+    let start = Instant::now();
+    let mut out = Outcome::default();
+    for row in rows {
+        let tools: Result<Vec<Tool>, String> =
+            row.tools.iter().map(|t| tools::normalize(t).map_err(|e| e.to_string())).collect();
+        let (result, pred) = match tools {
+            Err(e) => {
+                out.tool_errors += 1;
+                (Err(format!("tools rejected by needle: {e}")), None)
+            }
+            Ok(tools) => match predictor.set_tools(tools).and_then(|()| predictor.predict(&row.query)) {
+                Err(e) => {
+                    out.engine_errors += 1;
+                    (Err(format!("engine error: {e:#}")), None)
+                }
+                Ok(pred) => (score_prediction(row, &pred, validated), Some(pred)),
+            },
+        };
+        out.acc.add(&row.category, result.is_ok());
+        if let (Err(reason), Some(w)) = (&result, failures.as_deref_mut()) {
+            let rec = json!({
+                "id": row.id,
+                "category": row.category,
+                "query": row.query,
+                "answers": row.answers,
+                "output": pred.as_ref().map(|p| p.raw.clone()),
+                "calls": pred.as_ref().and_then(|p| p.calls.as_ref().ok().cloned()),
+                "printed": pred.as_ref().and_then(|p| p.printed.clone()),
+                "reason": reason,
+            });
+            writeln!(w, "{rec}")?;
+        }
+        progress.inc(1);
+        progress.set_message(format!("{:.1}%", 100.0 * out.acc.micro_accuracy()));
+    }
+    out.seconds = start.elapsed().as_secs_f64();
+    Ok(out)
+}
+
+/// `needle eval`: reads the files, evaluates, prints the table (or JSON) on stdout.
+pub fn run(args: &EvalArgs, predictor: &mut dyn Predictor) -> Result<()> {
+    let rows = read_rows(&args.files, args.limit)?;
+    if rows.is_empty() {
+        bail!("no rows in {}", args.files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    let progress = ProgressBar::with_draw_target(Some(rows.len() as u64), ProgressDrawTarget::stderr());
+    progress.set_style(
+        ProgressStyle::with_template("{elapsed_precise} {bar:40} {pos}/{len} ({per_sec}, eta {eta}) acc {msg}")
+            .expect("static template"),
+    );
+    let mut writer = match &args.failures {
+        Some(p) => Some(BufWriter::new(create(p)?)),
+        None => None,
+    };
+    let outcome = evaluate(&rows, predictor, writer.as_mut().map(|w| w as &mut dyn Write), &progress, args.validated)?;
+    progress.finish_and_clear();
+    if let Some(mut w) = writer {
+        w.flush()?;
+    }
+    if outcome.tool_errors + outcome.engine_errors > 0 {
+        eprintln!(
+            "warning: {} row(s) with tools needle rejected, {} engine error(s); both counted as failures",
+            outcome.tool_errors, outcome.engine_errors
+        );
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&outcome.to_json())?);
+    } else {
+        print!("{}", outcome.acc.table());
+        eprintln!("{} rows in {:.1}s", outcome.acc.total(), outcome.seconds);
+    }
+    Ok(())
+}
+
+fn create(path: &Path) -> Result<File> {
+    File::create(path).with_context(|| format!("cannot create {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers with the first acceptable value of every argument of the row's answers.
+    struct Oracle {
+        answers: std::collections::HashMap<String, Value>,
+    }
+    impl Predictor for Oracle {
+        fn set_tools(&mut self, _tools: Vec<Tool>) -> Result<()> {
+            Ok(())
+        }
+        fn predict(&mut self, query: &str) -> Result<Prediction> {
+            let calls: Vec<Value> = self.answers[query]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    let (name, params) = a.as_object().unwrap().iter().next().unwrap();
+                    let args: serde_json::Map<String, Value> = params
+                        .as_object()
+                        .unwrap()
+                        .iter()
+                        .filter_map(|(k, v)| v.as_array().unwrap().iter().find(|x| *x != "").map(|x| (k.clone(), x.clone())))
+                        .collect();
+                    json!({"name": name, "arguments": args})
+                })
+                .collect();
+            Ok(Prediction::from_raw(serde_json::to_string(&calls).unwrap()))
+        }
+    }
+
+    fn rows() -> Vec<Row> {
+        let tool = json!({"name": "get_weather", "description": "Weather.", "parameters": {
+            "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}});
+        [
+            json!({"id": "s0", "category": "simple_python", "tools": [tool], "query": "q0",
+                   "answers": [{"get_weather": {"city": ["Paris"]}}]}),
+            json!({"id": "p0", "category": "parallel", "tools": [tool], "query": "q1",
+                   "answers": [{"get_weather": {"city": ["Paris"]}}, {"get_weather": {"city": ["Rome"]}}]}),
+            json!({"id": "i0", "category": "irrelevance", "tools": [tool], "query": "q2", "answers": []}),
+            json!({"id": "r0", "category": "live_relevance", "tools": [tool], "query": "q3", "answers": []}),
+        ]
+        .iter()
+        .map(|v| Row::from_json(v).unwrap())
+        .collect()
+    }
+
+    #[test]
+    fn oracle_scores_everything_but_relevance() {
+        let rows = rows();
+        let mut oracle = Oracle { answers: rows.iter().map(|r| (r.query.clone(), r.answers.clone())).collect() };
+        let mut failures: Vec<u8> = Vec::new();
+        let out = evaluate(&rows, &mut oracle, Some(&mut failures), &ProgressBar::hidden(), false).unwrap();
+        let cats = out.acc.categories();
+        assert_eq!(cats.iter().map(|c| c.correct).collect::<Vec<_>>(), vec![1, 1, 1, 0]);
+        assert_eq!(out.acc.total(), 4);
+        let text = String::from_utf8(failures).unwrap();
+        assert_eq!(text.lines().count(), 1);
+        let rec: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(rec["id"], "r0");
+        assert!(rec["reason"].as_str().unwrap().contains("relevance_error"));
+        assert_eq!(rec["output"], "[]");
+    }
+
+    #[test]
+    fn unparseable_output_is_no_call() {
+        let r = &rows();
+        let bad = Prediction::from_raw("[{\"name\": ");
+        assert!(bad.calls.is_err());
+        assert!(score_prediction(&r[0], &bad, false).unwrap_err().contains("decoder_failed"));
+        assert_eq!(score_prediction(&r[2], &bad, false), Ok(()));
+        assert!(score_prediction(&r[3], &bad, false).is_err());
+    }
+
+    #[test]
+    fn validated_mode_scores_printed_calls() {
+        let r = &rows();
+        // the model called a tool on an irrelevant query, but needle's validation dropped it
+        let mut pred = Prediction::from_raw(r#"[{"name":"get_weather","arguments":{"city":3}}]"#);
+        pred.printed = Some(vec![]);
+        assert!(score_prediction(&r[2], &pred, false).is_err());
+        assert_eq!(score_prediction(&r[2], &pred, true), Ok(()));
+    }
+}

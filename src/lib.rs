@@ -1,0 +1,141 @@
+//! needle: a tiny tool-calling model (ONNX encoder-decoder) and the runtime that drives it.
+//!
+//! Library layout (the `needle` binary is a thin layer over it):
+//! `tools` (tool files), `render` (the model's view of a tool), `model` (manifest + ONNX
+//! sessions), `engine` (tool cache, decoding, validation), `ort_lib` (finding ONNX Runtime),
+//! `cli`, `pipe`, `repl`, `output` (the command-line front end), `eval` (BFCL scoring, `needle eval`).
+
+pub mod cli;
+pub mod constrain;
+pub mod engine;
+pub mod eval;
+pub mod model;
+pub mod ort_lib;
+pub mod output;
+pub mod pipe;
+pub mod render;
+pub mod repl;
+pub mod tools;
+
+use std::fmt;
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use cli::EngineArgs;
+use engine::{Engine, EngineOptions};
+use model::ModelOptions;
+
+/// Exit codes.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_NO_CALL: u8 = 1;
+pub const EXIT_INPUT: u8 = 2;
+pub const EXIT_MODEL: u8 = 3;
+
+/// A usage or input problem (exit 2); anything else that fails is a model/runtime error (exit 3).
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// The exit code for an error: 2 when it is an input problem (bad tool files, bad query),
+/// else 3.
+pub fn exit_code_of(err: &anyhow::Error) -> u8 {
+    let input = err
+        .chain()
+        .any(|e| e.is::<InputError>() || e.is::<tools::ToolErrors>());
+    if input {
+        EXIT_INPUT
+    } else {
+        EXIT_MODEL
+    }
+}
+
+/// `outer: inner: innermost`, but without repeating a tool-error list inside context.
+pub fn error_text(err: &anyhow::Error) -> String {
+    let parts: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+    let mut text = parts.join(": ");
+    if text.contains('\n') {
+        // Multi-line (e.g. one line per tool-file problem): keep each on its own line.
+        text = parts.join(":\n  ");
+    }
+    text
+}
+
+/// Loads the engine with a spinner on a terminal; `--verbose` prints timings.
+pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>) -> Result<Engine> {
+    let start = Instant::now();
+    let dir = model::locate_model_dir(args.model.as_deref())?;
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_draw_target(if std::io::stderr().is_terminal() {
+        indicatif::ProgressDrawTarget::stderr()
+    } else {
+        indicatif::ProgressDrawTarget::hidden()
+    });
+    spinner.set_message(format!("loading model {}", dir.display()));
+    spinner.enable_steady_tick(Duration::from_millis(100));
+    let opts = EngineOptions {
+        model: ModelOptions {
+            device: Some(args.device),
+            threads: args.threads.map(usize::from),
+            ort_lib: args.ort_lib.clone(),
+        },
+        max_output_tokens: None,
+    };
+    let result = (|| {
+        let mut engine = Engine::load(&dir, &opts).with_context(|| format!("cannot load model {}", dir.display()))?;
+        let loaded_ms = start.elapsed().as_secs_f64() * 1e3;
+        spinner.set_message(format!("encoding {} tool(s)", tools.len()));
+        engine.set_tools(tools).context("cannot encode tools")?;
+        if args.verbose {
+            eprintln!(
+                "needle: model {} ({}, device {:?}) loaded in {loaded_ms:.1} ms; {} tool(s), {} memory rows encoded in {:.1} ms",
+                dir.display(),
+                engine.model.manifest.name,
+                engine.model.device,
+                engine.last_encode.tools,
+                engine.last_encode.rows,
+                engine.last_encode.ms
+            );
+        }
+        Ok(engine)
+    })();
+    spinner.finish_and_clear();
+    result
+}
+
+/// Stderr notes about a prediction: dropped calls always, timings with --verbose.
+pub fn report_prediction(pred: &engine::Prediction, verbose: bool) {
+    for bad in &pred.invalid {
+        eprintln!("needle: dropped invalid call {}: {}", bad.call, bad.reason);
+    }
+    if pred.query_truncated {
+        eprintln!("needle: warning: the query was longer than the model reads; it was cut");
+    }
+    if verbose {
+        eprintln!(
+            "needle: {:.1} ms, {} tokens, confidence {:.3}",
+            pred.ms,
+            pred.tokens.len() + 1,
+            pred.confidence
+        );
+    }
+}
+
+/// Predicts one query, honouring `--force-output`.
+pub fn predict_line(engine: &mut Engine, query: &str, args: &cli::RunArgs) -> Result<engine::Prediction> {
+    match &args.force_output {
+        Some(text) => {
+            let mut filter = engine::ForcedOutput::new(engine, text)?;
+            engine.predict_with(query, &mut filter)
+        }
+        None => engine.predict(query),
+    }
+}

@@ -1,0 +1,125 @@
+//! needle: a tiny tool-calling model on the command line.
+//!
+//! Modes (see `cli.rs`): one-shot (a query argument), pipe (stdin not a terminal), REPL
+//! (stdin a terminal), and `needle tools check`. Exit codes: 0 calls printed, 1 no tool fits,
+//! 2 usage or input error, 3 model or runtime error.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+use needle::cli::{Cli, Command, EngineArgs, RunArgs, ToolsCommand};
+use needle::engine::Engine;
+use needle::{
+    error_text, exit_code_of, load_engine, output, pipe, render, report_prediction, repl, tools, InputError, EXIT_NO_CALL,
+    EXIT_OK,
+};
+
+fn main() -> ExitCode {
+    let mut cli = Cli::parse();
+    match run(&mut cli) {
+        Ok(code) => ExitCode::from(code),
+        // A closed stdout (`needle ... | head`) is not an error.
+        Err(err) if is_broken_pipe(&err) => ExitCode::from(EXIT_OK),
+        Err(err) => {
+            eprintln!("needle: error: {}", error_text(&err));
+            ExitCode::from(exit_code_of(&err))
+        }
+    }
+}
+
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+fn run(cli: &mut Cli) -> Result<u8> {
+    match &cli.command {
+        Some(Command::Tools(ToolsCommand::Check { paths, rendered })) => tools_check(paths, *rendered),
+        Some(Command::Eval(args)) => {
+            let mut engine = load_engine(&cli.engine, Vec::new())?;
+            needle::eval::run(args, &mut engine)?;
+            Ok(EXIT_OK)
+        }
+        None => {
+            cli.run.split_query_from_tools();
+            run_default(&cli.engine, &cli.run)
+        }
+    }
+}
+
+/// `needle tools check PATH...`
+fn tools_check(paths: &[PathBuf], rendered: bool) -> Result<u8> {
+    let tools = tools::load_paths(paths, &[])?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for tool in &tools {
+        writeln!(out, "{}  ({})", tool.name, tool.origin)?;
+        if !tool.description.is_empty() {
+            writeln!(out, "    {}", tool.description)?;
+        }
+        for p in tool.params() {
+            let req = if p.required { ", required" } else { "" };
+            let desc = if p.description.is_empty() { String::new() } else { format!(": {}", p.description) };
+            writeln!(out, "    - {} ({}{req}){desc}", p.name, p.ty)?;
+        }
+        if rendered {
+            writeln!(out, "    rendered: {}", render::render_tool(tool))?;
+        }
+    }
+    writeln!(out, "ok: {} tool(s) from {} path(s)", tools.len(), paths.len())?;
+    Ok(EXIT_OK)
+}
+
+
+fn run_default(eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
+    let query = args.query.clone();
+    if let Some(q) = &query {
+        if q.trim().is_empty() {
+            return Err(InputError("the query is empty".into()).into());
+        }
+    }
+    let tools = if args.tools.is_empty() {
+        Vec::new()
+    } else {
+        tools::load_paths(&args.tools, &[])?
+    };
+    if tools.is_empty() && (query.is_some() || !std::io::stdin().is_terminal()) {
+        eprintln!("needle: warning: no tools loaded (--tools PATH); every answer will be []");
+    }
+    match query {
+        Some(q) => {
+            let mut engine = load_engine(eargs, tools)?;
+            one_shot(&mut engine, &q, eargs, args)
+        }
+        None if !std::io::stdin().is_terminal() => {
+            let mut engine = load_engine(eargs, tools)?;
+            pipe::run(&mut engine, eargs, args)
+        }
+        None => {
+            let engine = load_engine(eargs, tools)?;
+            repl::run(engine, eargs, args)
+        }
+    }
+}
+
+fn one_shot(engine: &mut Engine, query: &str, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
+    let pred = needle::predict_line(engine, query, args)?;
+    report_prediction(&pred, eargs.verbose);
+    let value = if args.meta {
+        output::meta_object(query, &pred)
+    } else {
+        serde_json::Value::Array(pred.calls.clone())
+    };
+    let color = output::use_color(&args.color);
+    let text = output::format(&value, args.pretty, color);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(out, "{text}").and_then(|_| out.flush()).context("cannot write to stdout")?;
+    Ok(if pred.calls.is_empty() { EXIT_NO_CALL } else { EXIT_OK })
+}
+

@@ -1,0 +1,403 @@
+//! One-shot and pipe modes against the fixture model, exit codes, errors.
+//!
+//! The fixture model is tiny and barely trained, so its own answers are arbitrary. Tests that
+//! need a known answer use the hidden `--force-output TEXT` flag: the model still runs every
+//! step, but decoding is forced to TEXT, which is then validated and printed like any output.
+
+mod common;
+use common::*;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+const LIGHTS_OFF: &str = r#"[{"name":"set_lights","arguments":{"room":"kitchen","on":false}}]"#;
+
+fn base() -> std::process::Command {
+    let mut c = needle();
+    c.arg("--model")
+        .arg(model())
+        .arg("--tools")
+        .arg(example("assistant-20.json"));
+    c
+}
+
+fn tool_names() -> Vec<String> {
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(example("assistant-20.json")).unwrap())
+            .unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn one_shot_prints_valid_calls_exit_0() {
+    let o = run(
+        base().args(["--force-output", LIGHTS_OFF, "turn off the kitchen lights"]),
+        None,
+    );
+    no_panic(&o);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{LIGHTS_OFF}\n"));
+}
+
+#[test]
+fn query_may_come_first_or_after_double_dash() {
+    let mut c = needle();
+    c.arg("--model")
+        .arg(model())
+        .args([
+            "--force-output",
+            LIGHTS_OFF,
+            "turn off the kitchen lights",
+            "--tools",
+        ])
+        .arg(example("assistant-20.json"));
+    let o = run(&mut c, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run(
+        base().args([
+            "--force-output",
+            LIGHTS_OFF,
+            "--",
+            "turn off the kitchen lights",
+        ]),
+        None,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{LIGHTS_OFF}\n"));
+}
+
+#[test]
+fn pretty_and_color() {
+    let o = run(
+        base().args([
+            "--pretty",
+            "--force-output",
+            LIGHTS_OFF,
+            "turn off the kitchen lights",
+        ]),
+        None,
+    );
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("[\n  {\n    \"name\": \"set_lights\""),
+        "{out}"
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v, serde_json::from_str::<Value>(LIGHTS_OFF).unwrap());
+    let o = run(
+        base().args([
+            "--color",
+            "always",
+            "--force-output",
+            LIGHTS_OFF,
+            "turn off the kitchen lights",
+        ]),
+        None,
+    );
+    assert!(
+        stdout(&o).contains("\x1b[32m\"set_lights\"\x1b[0m"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn no_tool_fits_prints_empty_array_exit_1() {
+    let o = run(
+        base().args(["--force-output", "[]", "what is the meaning of life"]),
+        None,
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "[]\n");
+}
+
+#[test]
+fn invalid_calls_are_dropped_and_reported() {
+    let bad = r#"[{"name":"set_lights","arguments":{"room":"kitchen","brightness":500}},{"name":"no_such_tool","arguments":{}},{"name":"set_volume","arguments":{"level":20}}]"#;
+    let o = run(base().args(["--force-output", bad, "q"]), None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "[{\"name\":\"set_volume\",\"arguments\":{\"level\":20}}]\n"
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("dropped invalid call") && err.contains("/brightness"),
+        "{err}"
+    );
+    assert!(err.contains("no tool named \"no_such_tool\""), "{err}");
+
+    // All calls invalid: nothing valid to print -> [] and exit 1.
+    let o = run(
+        base().args([
+            "--meta",
+            "--force-output",
+            r#"[{"name":"set_volume","arguments":{}}]"#,
+            "q",
+        ]),
+        None,
+    );
+    assert_eq!(code(&o), 1);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["calls"], serde_json::json!([]));
+    assert!(
+        v["invalid"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("level"),
+        "{v}"
+    );
+}
+
+#[test]
+fn unparseable_output_is_a_model_error_exit_3() {
+    let o = run(
+        base().args(["--force-output", r#"[{"name":"set_lig"#, "q"]),
+        None,
+    );
+    no_panic(&o);
+    assert_eq!(code(&o), 3);
+    assert_eq!(stdout(&o), "");
+    assert!(
+        stderr(&o).contains("not a JSON array of calls"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn meta_object() {
+    let o = run(
+        base().args([
+            "--meta",
+            "--force-output",
+            LIGHTS_OFF,
+            "turn off the kitchen lights",
+        ]),
+        None,
+    );
+    assert_eq!(code(&o), 0);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["query", "calls", "confidence", "ms"]);
+    assert_eq!(v["query"], "turn off the kitchen lights");
+    let c = v["confidence"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&c));
+    assert!(v["ms"].as_f64().unwrap() > 0.0);
+}
+
+/// The model's own (unforced) answer: whatever it is, the contract holds.
+#[test]
+fn unforced_answers_keep_the_contract() {
+    let names = tool_names();
+    for q in [
+        "turn off the kitchen lights",
+        "set a timer for 10 minutes",
+        "play some jazz",
+    ] {
+        let o = run(base().arg(q), None);
+        no_panic(&o);
+        match code(&o) {
+            0 | 1 => {
+                let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+                let calls = v.as_array().unwrap();
+                assert_eq!(calls.is_empty(), code(&o) == 1);
+                for c in calls {
+                    assert!(names.contains(&c["name"].as_str().unwrap().to_string()));
+                }
+            }
+            3 => {
+                assert_eq!(stdout(&o), "");
+                assert!(stderr(&o).contains("model output"), "{}", stderr(&o));
+            }
+            other => panic!("unexpected exit {other}: {}", stderr(&o)),
+        }
+    }
+}
+
+#[test]
+fn pipe_one_line_per_nonempty_line_in_order() {
+    let input = "turn off the kitchen lights\n\n   \nplay some jazz\r\nset a timer\n";
+    let o = run(
+        base().args(["--force-output", LIGHTS_OFF]),
+        Some(input.as_bytes()),
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!("{LIGHTS_OFF}\n{LIGHTS_OFF}\n{LIGHTS_OFF}\n")
+    );
+
+    // Unforced, --meta: queries come back in order, one line each, each a JSON object.
+    let queries: Vec<String> = (0..12)
+        .map(|i| format!("request number {i} for the lights"))
+        .collect();
+    let o = run(
+        base().arg("--meta"),
+        Some((queries.join("\n") + "\n").as_bytes()),
+    );
+    no_panic(&o);
+    let lines: Vec<&str> = stdout(&o).leak().lines().collect();
+    assert_eq!(lines.len(), queries.len(), "{}", stderr(&o));
+    for (line, q) in lines.iter().zip(&queries) {
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["query"], q.as_str());
+        assert!(v.get("calls").is_some() || v.get("error").is_some(), "{v}");
+    }
+}
+
+#[test]
+fn pipe_bad_line_yields_error_object_and_continues() {
+    let mut input = b"first\n".to_vec();
+    input.extend_from_slice(b"bad \xff\xfe bytes\n");
+    input.extend_from_slice(b"third (no newline at the end)");
+    let o = run(base().args(["--force-output", "[]"]), Some(&input));
+    no_panic(&o);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines[0], "[]");
+    let err: Value = serde_json::from_str(lines[1]).unwrap();
+    assert!(err["error"].as_str().unwrap().contains("UTF-8"));
+    assert!(err["query"].as_str().unwrap().starts_with("bad "));
+    assert_eq!(lines[2], "[]");
+
+    // A line whose output cannot be parsed: an error line, exit 3, the rest still answered.
+    let o = run(base().args(["--force-output", "[{"]), Some(b"a\nb\n"));
+    assert_eq!(code(&o), 3);
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2);
+    for (l, q) in lines.iter().zip(["a", "b"]) {
+        let v: Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v["query"], q);
+        assert!(v["error"].as_str().unwrap().contains("model output"));
+    }
+}
+
+/// `tail -f requests | needle`: every answer is flushed as soon as it is ready.
+#[test]
+fn pipe_streams_answers_before_stdin_closes() {
+    let mut child = base()
+        .args(["--force-output", "[]"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    for i in 0..3 {
+        writeln!(stdin, "query {i}").unwrap();
+        stdin.flush().unwrap();
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("an answer while stdin is still open");
+        assert_eq!(line, "[]");
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn model_and_runtime_errors_exit_3() {
+    let d = scratch("model-errors");
+    let o = run(
+        needle()
+            .args(["--model"])
+            .arg(&d)
+            .args(["--tools"])
+            .arg(example("media.json"))
+            .arg("play"),
+        None,
+    );
+    no_panic(&o);
+    assert_eq!(code(&o), 3);
+    assert!(
+        stderr(&o).contains("not a needle model directory"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A manifest of an unknown format version.
+    let text = std::fs::read_to_string(model().join("needle.json")).unwrap();
+    let mut m: Value = serde_json::from_str(&text).unwrap();
+    m["format_version"] = 99.into();
+    write(&d, "needle.json", &m.to_string());
+    let o = run(needle().args(["--model"]).arg(&d).arg("play"), None);
+    assert_eq!(code(&o), 3);
+    assert!(stderr(&o).contains("format_version 99"), "{}", stderr(&o));
+
+    // ONNX Runtime library missing: a clear error, never a panic.
+    let o = run(
+        base().args(["--ort-lib", "/nonexistent/libonnxruntime.so", "q"]),
+        None,
+    );
+    no_panic(&o);
+    assert_eq!(code(&o), 3);
+    assert!(
+        stderr(&o).contains("/nonexistent/libonnxruntime.so"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(base().env("ORT_DYLIB_PATH", &d).arg("q"), None);
+    no_panic(&o);
+    assert_eq!(code(&o), 3);
+    assert!(
+        stderr(&o).contains("no ONNX Runtime library"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn model_from_env_verbose_threads_device() {
+    let mut c = needle();
+    c.env("NEEDLE_MODEL", model())
+        .args(["--verbose", "--threads", "1", "--device", "cuda", "--tools"])
+        .arg(example("assistant-20.json"))
+        .args(["--force-output", "[]", "hello"]);
+    let o = run(&mut c, None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("loaded in") && err.contains("20 tool(s)"),
+        "{err}"
+    );
+    assert!(err.contains(" ms, "), "{err}");
+    if !cfg!(feature = "cuda") {
+        assert!(
+            err.contains("warning") && err.contains("using the CPU"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn no_tools_warns_and_answers() {
+    let mut c = needle();
+    c.arg("--model")
+        .arg(model())
+        .args(["--force-output", "[]", "hello"]);
+    let o = run(&mut c, None);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("no tools loaded"));
+}

@@ -33,7 +33,7 @@ def main():
     build = json.loads((args.build / "stats.json").read_text())
     conv_report = args.build.parent / "converted" / "report.json"
     lines = ["# Training data statistics", "",
-             "Produced by `scripts/make-data` (pipeline.build_data + pipeline.stats); numbers below are from the",
+             "Produced by `scripts/train-release data` (pipeline.build_data + pipeline.stats); numbers below are from the",
              "run that produced the shipped model's data.", "",
              f"Tools: {build['tools_train']} for training, {build['tools_held_out']} held out "
              f"({build['holdout_percent']}% by name hash; their rows form `dev_unseen`).", ""]

@@ -63,6 +63,19 @@ pub struct EngineArgs {
     /// Print timings (model load, tool encoding, per query) on stderr.
     #[arg(long, short, global = true)]
     pub verbose: bool,
+
+    /// Decode without the schema constraint (for comparison). By default every step's choice
+    /// is restricted to outputs that are a JSON array of calls to loaded tools whose arguments
+    /// follow their schemas, and tokens the schema forces are fed without asking the model
+    /// (jump-forward). Unconstrained output can be unreadable (an error) or hold invalid calls
+    /// (dropped). Applies to one-shot, pipe, REPL and `needle eval`.
+    #[arg(long, global = true)]
+    pub no_constrain: bool,
+
+    /// Measurements: with constraints on, feed tokens the schema forces one decoder call each
+    /// instead of all in one call (same output, more model calls).
+    #[arg(long, global = true, hide = true)]
+    pub no_jump_forward: bool,
 }
 
 /// Options of the default command (one-shot, pipe, REPL).
@@ -105,6 +118,9 @@ pub enum Command {
     Tools(ToolsCommand),
     /// Score the model on BFCL rows (scripts/bfcl_to_jsonl.py output); see docs/accuracy.md.
     Eval(crate::eval::EvalArgs),
+    /// Measure speed and footprint (per-line latency with 1/20/200 tools, cold start, RSS,
+    /// the FLOP floor; --baselines adds the Python baselines). See docs/performance.md.
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -1694,6 +1694,44 @@ impl ConstraintState {
     pub fn forced_tokens(&self, vocab: &VocabTrie) -> Option<Vec<u32>> {
         self.forced_bytes().and_then(|b| vocab.tokenize_greedy(&b)).filter(|t| !t.is_empty())
     }
+
+    /// A short way to complete the output from here (bytes up to and including the final `]`):
+    /// greedily closes what is open (`"` inside string content, else `]`, `}`, `"`, `0`, `1`,
+    /// then the smallest byte the grammar allows), so required keys get minimal values and
+    /// optional ones are skipped. Not always the shortest, always valid. `Some(empty)` when
+    /// already complete; `None` after `eos` or if no completion is found within 1024 bytes.
+    /// Used to end the line within the output token budget.
+    pub fn completion_bytes(&self) -> Option<Vec<u8>> {
+        if self.finished {
+            return None;
+        }
+        let mut s = self.st.clone();
+        let mut t = self.st.clone();
+        let mut out = Vec::new();
+        while !s.is_complete() {
+            if out.len() >= 1024 {
+                return None;
+            }
+            let prio: &[u8] = if s.free_string_top().is_some() { b"\"]}01" } else { b"]}\"01" };
+            let mut next = None;
+            for b in prio.iter().copied().chain(0..=255u8) {
+                t.clone_from(&s);
+                if t.step(&self.g, b) {
+                    next = Some(b);
+                    break;
+                }
+            }
+            let b = next?;
+            std::mem::swap(&mut s, &mut t);
+            out.push(b);
+        }
+        Some(out)
+    }
+
+    /// [`completion_bytes`](Self::completion_bytes) as tokens (greedy longest match).
+    pub fn completion_tokens(&self, vocab: &VocabTrie) -> Option<Vec<u32>> {
+        self.completion_bytes().and_then(|b| vocab.tokenize_greedy(&b))
+    }
 }
 
 fn walk(g: &Grammar, v: &VocabTrie, node: u32, depth: usize, states: &mut [State], out: &mut Vec<u32>) {
@@ -1711,6 +1749,11 @@ fn walk(g: &Grammar, v: &VocabTrie, node: u32, depth: usize, states: &mut [State
     }
 }
 
+/// Tokens kept in reserve for closing the output: once a completion needs at least
+/// `remaining - CLOSE_SLACK` tokens, [`SchemaFilter`] forces it. One model token can lengthen the
+/// completion by far fewer tokens than this, so the completion always fits.
+pub const CLOSE_SLACK: usize = 16;
+
 /// A logits filter bundling a grammar, the vocabulary and the per-line state.
 pub struct SchemaFilter {
     pub state: ConstraintState,
@@ -1718,16 +1761,28 @@ pub struct SchemaFilter {
     /// Tokens advanced that the grammar did not allow (stays 0 when the mask is applied).
     pub rejected: usize,
     allowed: Vec<u32>,
+    /// Tokens of the last computed completion, and decoder steps since it was computed.
+    close_len: usize,
+    close_since: usize,
 }
 
 impl SchemaFilter {
     pub fn new(grammar: Arc<Grammar>, vocab: Arc<VocabTrie>) -> SchemaFilter {
-        SchemaFilter { state: ConstraintState::new(grammar), vocab, rejected: 0, allowed: Vec::new() }
+        SchemaFilter {
+            state: ConstraintState::new(grammar),
+            vocab,
+            rejected: 0,
+            allowed: Vec::new(),
+            close_len: 0,
+            close_since: usize::MAX / 2,
+        }
     }
 
     pub fn begin(&mut self) {
         self.state.reset();
         self.rejected = 0;
+        self.close_len = 0;
+        self.close_since = usize::MAX / 2;
     }
 
     pub fn mask_logits(&mut self, logits: &mut [f32]) {
@@ -1752,6 +1807,32 @@ impl crate::engine::LogitsFilter for SchemaFilter {
     }
     fn advance(&mut self, token: u32) {
         SchemaFilter::advance(self, token);
+    }
+    /// Jump-forward: the forced continuation as tokens (greedy longest match). When the
+    /// output budget runs short (`remaining` tokens before `eos`), the rest of the line is
+    /// forced instead: a short valid completion ([`ConstraintState::completion_bytes`]), so
+    /// the output always ends within the budget.
+    fn forced_tokens(&mut self, remaining: usize) -> Option<Vec<u32>> {
+        // The completion is recomputed only when it could be due: it grows by less than
+        // CLOSE_SLACK tokens per step, so `close_len + CLOSE_SLACK * (1 + since)` bounds it.
+        self.close_since += 1;
+        if remaining <= self.close_len + CLOSE_SLACK * (1 + self.close_since) {
+            self.close_since = 0;
+            if let Some(done) = self.state.completion_tokens(&self.vocab) {
+                self.close_len = done.len();
+                if done.len() + CLOSE_SLACK >= remaining {
+                    return (!done.is_empty()).then_some(done);
+                }
+            }
+        }
+        // The last forced token is held back and left to the model (under the mask): the model
+        // was trained on canonical BPE tokens, and the end of a forced piece often merges with
+        // what follows into one token (`[` + `{"` is the single token `[{"`). Feeding a lone `[`
+        // would put the model off its training distribution; with the release model it then
+        // closed the array at once.
+        let mut forced = self.state.forced_tokens(&self.vocab)?;
+        forced.pop();
+        (!forced.is_empty()).then_some(forced)
     }
 }
 

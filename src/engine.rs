@@ -10,22 +10,37 @@
 //! through a [`LogitsFilter`] (a no-op unless one is given; schema-constrained decoding plugs
 //! in there).
 //!
+//! By default decoding is **schema-constrained** (`src/constrain.rs`, docs/constrained-decoding.md):
+//! the tokenizer's [`VocabTrie`] is built once at load, the [`Grammar`] is rebuilt whenever the
+//! tool set changes (`set_tools`, `add_tools`, `remove_tool`; never per query), and each query
+//! decodes through a [`SchemaFilter`], so the output is always a JSON array of calls to loaded
+//! tools whose arguments follow their schemas (as far as the grammar enforces them).
+//! **Jump-forward**: when the grammar forces the continuation (the rest of a unique tool name,
+//! `","arguments":{"`, closing `}}`), those tokens are appended to the next decoder call's input
+//! (one call with `S > 1` new tokens) instead of one model call per token; the logits of the last
+//! position pick the next token. `Prediction::steps` counts decoder calls, `forced` the tokens
+//! fed without asking the model. `set_constrained(false)` (CLI `--no-constrain`) decodes freely.
+//!
 //! Every call in the output is validated against its tool's `parameters`: calls naming an
 //! unknown tool, or whose arguments do not validate, are dropped from `calls` and listed in
 //! `invalid` (the CLI reports them on stderr and in `--meta`). Output that is not a JSON array
 //! is an error ([`OutputError`]).
 //!
-//! `confidence` is the lowest probability the model gave to any token it emitted (including the
-//! final `eos`), from the unfiltered softmax: 1.0 means every step was certain.
+//! `confidence` is the lowest probability the model gave to any token it chose (including the
+//! final `eos`), from the unfiltered softmax (the model's own belief, before the grammar's mask):
+//! 1.0 means every step was certain. Tokens forced by the grammar (jump-forward) are not chosen
+//! by the model and do not count (their probabilities are never computed).
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
 use serde_json::Value;
 
+use crate::constrain::{Grammar, SchemaFilter, VocabTrie};
 use crate::model::{segment, Model, ModelOptions};
 use crate::render::render_tool;
 use crate::tools::Tool;
@@ -33,10 +48,19 @@ use crate::tools::Tool;
 /// A per-step filter over the decoder's next-token logits (e.g. schema-constrained decoding).
 /// The engine calls `begin` once per query, then for every step `mask_logits` (set disallowed
 /// tokens to `f32::NEG_INFINITY`) and, for the chosen token unless it is `eos`, `advance`.
+/// Before every decoder call the engine asks `forced_tokens`: tokens that are certain next
+/// (jump-forward); they are fed in the same decoder call, each passed to `advance`, and the
+/// model is not asked to choose them.
 pub trait LogitsFilter {
     fn begin(&mut self) {}
     fn mask_logits(&mut self, _logits: &mut [f32]) {}
     fn advance(&mut self, _token: u32) {}
+    /// Tokens that must come next (never `eos`); `None` when the next token is a choice.
+    /// `remaining`: tokens the output may still have before `eos` (`max_output_tokens` budget);
+    /// a filter may use it to close the output in time.
+    fn forced_tokens(&mut self, _remaining: usize) -> Option<Vec<u32>> {
+        None
+    }
 }
 
 /// The default filter: changes nothing.
@@ -49,6 +73,8 @@ pub struct EngineOptions {
     pub model: ModelOptions,
     /// Overrides the manifest's `max_output_tokens` (never above it).
     pub max_output_tokens: Option<usize>,
+    /// Decode without the schema constraint (`--no-constrain`); constrained by default.
+    pub no_constrain: bool,
 }
 
 /// A call the model produced that was not printed, and why.
@@ -68,6 +94,10 @@ pub struct Prediction {
     pub raw_text: String,
     /// Generated token ids (without `bos`/`eos`).
     pub tokens: Vec<u32>,
+    /// Decoder calls made (each call feeds one chosen token plus any forced ones).
+    pub steps: usize,
+    /// Tokens of `tokens` forced by the grammar (jump-forward), not chosen by the model.
+    pub forced: usize,
     /// Lowest probability of any emitted token, `eos` included.
     pub confidence: f32,
     /// Wall time of the prediction in milliseconds.
@@ -136,6 +166,15 @@ pub struct Engine {
     logits: Vec<f32>,
     raw_logits: Vec<f32>,
     pub last_encode: EncodeStats,
+    /// The tokenizer's vocabulary as bytes (built once at load).
+    vocab: Arc<VocabTrie>,
+    /// The output grammar of the current tool set (rebuilt when the tools change).
+    grammar: Arc<Grammar>,
+    /// `predict` decodes with the schema constraint.
+    constrained: bool,
+    /// Forced tokens go into one decoder call (`S > 1`); when false they are fed one per call
+    /// (same tokens, same output; for tests and measurements).
+    jump_forward: bool,
 }
 
 /// Tool segments per encoder batch (segments are sorted by length first, so padding is small).
@@ -149,6 +188,11 @@ impl Engine {
             .max_output_tokens
             .map_or(m.max_output_tokens, |n| n.min(m.max_output_tokens));
         let c = m.config.clone();
+        let vocab = Arc::new(VocabTrie::from_tokenizer(
+            &model.tokenizer,
+            c.vocab_size,
+            m.special_tokens.eos,
+        ));
         let mut engine = Engine {
             model,
             tools: Vec::new(),
@@ -164,9 +208,57 @@ impl Engine {
             logits: Vec::new(),
             raw_logits: Vec::new(),
             last_encode: EncodeStats::default(),
+            vocab,
+            grammar: Arc::new(Grammar::new(&[])),
+            constrained: !opts.no_constrain,
+            jump_forward: true,
         };
         engine.rebuild_memory();
         Ok(engine)
+    }
+
+    /// Whether `predict` uses schema-constrained decoding (the default).
+    pub fn constrained(&self) -> bool {
+        self.constrained
+    }
+
+    pub fn set_constrained(&mut self, on: bool) {
+        self.constrained = on;
+    }
+
+    /// Whether forced tokens share one decoder call (the default) or get one call each.
+    pub fn jump_forward(&self) -> bool {
+        self.jump_forward
+    }
+
+    pub fn set_jump_forward(&mut self, on: bool) {
+        self.jump_forward = on;
+    }
+
+    /// The output grammar of the current tool set.
+    pub fn grammar(&self) -> &Arc<Grammar> {
+        &self.grammar
+    }
+
+    /// A fresh schema filter for the current tool set (what `predict` uses when constrained).
+    pub fn schema_filter(&self) -> SchemaFilter {
+        SchemaFilter::new(self.grammar.clone(), self.vocab.clone())
+    }
+
+    /// Recompiles the grammar from the loaded tools (called whenever the tool set changes).
+    fn rebuild_grammar(&mut self) {
+        let tools: Vec<Value> = self
+            .tools
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "name": t.tool.name,
+                    "description": t.tool.description,
+                    "parameters": t.tool.parameters,
+                })
+            })
+            .collect();
+        self.grammar = Arc::new(Grammar::new(&tools));
     }
 
     pub fn tools(&self) -> impl Iterator<Item = &Tool> {
@@ -225,6 +317,7 @@ impl Engine {
             .map(|k| k.unwrap_or_else(|| encoded.next().expect("one encoding per new tool")))
             .collect();
         self.rebuild_memory();
+        self.rebuild_grammar();
         Ok(())
     }
 
@@ -235,6 +328,7 @@ impl Engine {
         let mut encoded = self.encode_tools(tools)?;
         self.tools.append(&mut encoded);
         self.rebuild_memory();
+        self.rebuild_grammar();
         Ok(())
     }
 
@@ -245,6 +339,7 @@ impl Engine {
         let removed = self.tools.len() != before;
         if removed {
             self.rebuild_memory();
+            self.rebuild_grammar();
         }
         removed
     }
@@ -340,9 +435,15 @@ impl Engine {
         self.mem_mask[..self.tool_rows].fill(1);
     }
 
-    /// Predicts the calls for one query (no logits filter).
+    /// Predicts the calls for one query: schema-constrained with jump-forward unless
+    /// constraints are off (`set_constrained(false)`), then unfiltered.
     pub fn predict(&mut self, query: &str) -> Result<Prediction> {
-        self.predict_with(query, &mut NoFilter)
+        if self.constrained {
+            let mut filter = self.schema_filter();
+            self.predict_with(query, &mut filter)
+        } else {
+            self.predict_with(query, &mut NoFilter)
+        }
     }
 
     /// Predicts the calls for one query, filtering every step's logits through `filter`.
@@ -352,28 +453,7 @@ impl Engine {
         filter: &mut dyn LogitsFilter,
     ) -> Result<Prediction> {
         let start = Instant::now();
-        let (l_n, h_n, d) = (self.layers, self.heads, self.head_dim);
-        let (seg, query_truncated) = self.query_segment(query)?;
-        let n = seg.len();
-        let ids: Vec<i64> = seg.iter().map(|&i| i as i64).collect();
-        let out = self.model.encoder.forward(&ids, &vec![1; n], 1, n)?;
-        if out.k.len() != l_n * h_n * n * d {
-            bail!(
-                "encoder.onnx returned {} values for cross_k, expected {}",
-                out.k.len(),
-                l_n * h_n * n * d
-            );
-        }
-        for l in 0..l_n {
-            for h in 0..h_n {
-                let src = (l * h_n + h) * n * d;
-                let dst = ((l * h_n + h) * self.cap + self.tool_rows) * d;
-                self.mem_k[dst..dst + n * d].copy_from_slice(&out.k[src..src + n * d]);
-                self.mem_v[dst..dst + n * d].copy_from_slice(&out.v[src..src + n * d]);
-            }
-        }
-        self.mem_mask[self.tool_rows..].fill(0);
-        self.mem_mask[self.tool_rows..self.tool_rows + n].fill(1);
+        let query_truncated = self.encode_query(query)?;
 
         let special = self.model.manifest.special_tokens.clone();
         let mut cache = self.model.decoder.empty_cache()?;
@@ -381,16 +461,38 @@ impl Engine {
         let mut tokens = Vec::new();
         let mut confidence = 1.0f32;
         let mut finished = false;
+        let mut steps = 0;
+        let mut forced_n = 0;
         filter.begin();
-        for _ in 0..=self.max_output_tokens {
-            cache = self.model.decoder.forward(
-                &input,
-                &cache,
-                &self.mem_k,
-                &self.mem_v,
-                &self.mem_mask,
-                &mut self.logits,
-            )?;
+        loop {
+            // Jump-forward: tokens the filter forces ride along in this decoder call.
+            let room = self.max_output_tokens - tokens.len();
+            if let Some(forced) = filter.forced_tokens(room) {
+                let take = forced.len().min(room);
+                for &t in &forced[..take] {
+                    tokens.push(t);
+                    filter.advance(t);
+                    input.push(t as i64);
+                }
+                forced_n += take;
+                if take < forced.len() {
+                    break; // out of output budget: "no end of output" below
+                }
+            }
+            // One call with all new tokens, or (jump-forward off) one call per token; either
+            // way the logits after the last one pick the next token.
+            let chunk = if self.jump_forward { input.len() } else { 1 };
+            for part in input.chunks(chunk) {
+                cache = self.model.decoder.forward(
+                    part,
+                    &cache,
+                    &self.mem_k,
+                    &self.mem_v,
+                    &self.mem_mask,
+                    &mut self.logits,
+                )?;
+                steps += 1;
+            }
             self.raw_logits.clone_from(&self.logits);
             filter.mask_logits(&mut self.logits);
             let token = argmax(&self.logits);
@@ -399,7 +501,7 @@ impl Engine {
                 finished = true;
                 break;
             }
-            if tokens.len() == self.max_output_tokens {
+            if tokens.len() >= self.max_output_tokens {
                 break;
             }
             tokens.push(token);
@@ -424,10 +526,62 @@ impl Engine {
             invalid,
             raw_text,
             tokens,
+            steps,
+            forced: forced_n,
             confidence,
             ms: start.elapsed().as_secs_f64() * 1e3,
             query_truncated,
         })
+    }
+
+    /// The decoder's next-token logits after `bos` + `tokens` for `query`, feeding the tokens in
+    /// one decoder call (`S > 1`) or one call each: the jump-forward contract is that both give
+    /// the same logits (up to float rounding). For tests.
+    pub fn logits_after(&mut self, query: &str, tokens: &[u32], one_call: bool) -> Result<Vec<f32>> {
+        self.encode_query(query)?;
+        let mut cache = self.model.decoder.empty_cache()?;
+        let bos = self.model.manifest.special_tokens.bos as i64;
+        let input: Vec<i64> = std::iter::once(bos).chain(tokens.iter().map(|&t| t as i64)).collect();
+        let chunk = if one_call { input.len() } else { 1 };
+        for part in input.chunks(chunk) {
+            cache = self.model.decoder.forward(
+                part,
+                &cache,
+                &self.mem_k,
+                &self.mem_v,
+                &self.mem_mask,
+                &mut self.logits,
+            )?;
+        }
+        Ok(self.logits.clone())
+    }
+
+    /// Encodes the query into the memory's query area; true when it was truncated.
+    fn encode_query(&mut self, query: &str) -> Result<bool> {
+        let (l_n, h_n, d) = (self.layers, self.heads, self.head_dim);
+        let (seg, query_truncated) = self.query_segment(query)?;
+
+        let n = seg.len();
+        let ids: Vec<i64> = seg.iter().map(|&i| i as i64).collect();
+        let out = self.model.encoder.forward(&ids, &vec![1; n], 1, n)?;
+        if out.k.len() != l_n * h_n * n * d {
+            bail!(
+                "encoder.onnx returned {} values for cross_k, expected {}",
+                out.k.len(),
+                l_n * h_n * n * d
+            );
+        }
+        for l in 0..l_n {
+            for h in 0..h_n {
+                let src = (l * h_n + h) * n * d;
+                let dst = ((l * h_n + h) * self.cap + self.tool_rows) * d;
+                self.mem_k[dst..dst + n * d].copy_from_slice(&out.k[src..src + n * d]);
+                self.mem_v[dst..dst + n * d].copy_from_slice(&out.v[src..src + n * d]);
+            }
+        }
+        self.mem_mask[self.tool_rows..].fill(0);
+        self.mem_mask[self.tool_rows..self.tool_rows + n].fill(1);
+        Ok(query_truncated)
     }
 
     /// Parses the output language (§4) and validates every call against its tool.

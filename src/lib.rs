@@ -5,6 +5,7 @@
 //! sessions), `engine` (tool cache, decoding, validation), `ort_lib` (finding ONNX Runtime),
 //! `cli`, `pipe`, `repl`, `output` (the command-line front end), `eval` (BFCL scoring, `needle eval`).
 
+pub mod bench;
 pub mod cli;
 pub mod constrain;
 pub mod engine;
@@ -88,21 +89,28 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>) -> Result<Engine>
             ort_lib: args.ort_lib.clone(),
         },
         max_output_tokens: None,
+        no_constrain: args.no_constrain,
     };
     let result = (|| {
         let mut engine = Engine::load(&dir, &opts).with_context(|| format!("cannot load model {}", dir.display()))?;
+        engine.set_jump_forward(!args.no_jump_forward);
         let loaded_ms = start.elapsed().as_secs_f64() * 1e3;
         spinner.set_message(format!("encoding {} tool(s)", tools.len()));
         engine.set_tools(tools).context("cannot encode tools")?;
         if args.verbose {
             eprintln!(
-                "needle: model {} ({}, device {:?}) loaded in {loaded_ms:.1} ms; {} tool(s), {} memory rows encoded in {:.1} ms",
+                "needle: model {} ({}, device {:?}) loaded in {loaded_ms:.1} ms; {} tool(s), {} memory rows encoded in {:.1} ms; decoding {}",
                 dir.display(),
                 engine.model.manifest.name,
                 engine.model.device,
                 engine.last_encode.tools,
                 engine.last_encode.rows,
-                engine.last_encode.ms
+                engine.last_encode.ms,
+                match (engine.constrained(), engine.jump_forward()) {
+                    (false, _) => "unconstrained",
+                    (true, true) => "schema-constrained, jump-forward",
+                    (true, false) => "schema-constrained, one decoder call per token",
+                }
             );
         }
         Ok(engine)
@@ -121,9 +129,11 @@ pub fn report_prediction(pred: &engine::Prediction, verbose: bool) {
     }
     if verbose {
         eprintln!(
-            "needle: {:.1} ms, {} tokens, confidence {:.3}",
+            "needle: {:.1} ms, {} tokens ({} forced), {} decoder calls, confidence {:.3}",
             pred.ms,
             pred.tokens.len() + 1,
+            pred.forced,
+            pred.steps,
             pred.confidence
         );
     }

@@ -45,6 +45,10 @@ fn run(cli: &mut Cli) -> Result<u8> {
             needle::eval::run(args, &mut engine)?;
             Ok(EXIT_OK)
         }
+        Some(Command::Bench(args)) => {
+            needle::bench::run(args, &cli.engine)?;
+            Ok(EXIT_OK)
+        }
         None => {
             cli.run.split_query_from_tools();
             run_default(&cli.engine, &cli.run)

@@ -119,12 +119,39 @@ fn session(
             .with_intra_threads(n)
             .map_err(|e| anyhow!("--threads {n}: {e}"))?;
     }
+    builder = measurement_knobs(builder)?;
     let (builder, device) = with_device(builder, opts.device.unwrap_or(Device::Cpu), warn);
     let mut builder = builder;
     let session = builder
         .commit_from_file(path)
         .map_err(|e| anyhow!("cannot load {}: {e}", path.display()))?;
     Ok((session, device))
+}
+
+/// Session levers for measurements (docs/performance.md), read from the environment; unset
+/// means ONNX Runtime's defaults. `NEEDLE_ORT_OPT=off|basic|extended|all` (graph optimisation
+/// level), `NEEDLE_ORT_SPIN=0` (intra-op threads block instead of spinning),
+/// `NEEDLE_ORT_MEM_PATTERN=0` (no memory-pattern planning).
+fn measurement_knobs(builder: ort::session::builder::SessionBuilder) -> Result<ort::session::builder::SessionBuilder> {
+    use ort::session::builder::GraphOptimizationLevel as G;
+    let mut b = builder;
+    if let Ok(v) = std::env::var("NEEDLE_ORT_OPT") {
+        let level = match v.as_str() {
+            "off" => G::Disable,
+            "basic" => G::Level1,
+            "extended" => G::Level2,
+            "all" => G::All,
+            _ => bail!("NEEDLE_ORT_OPT={v}: expected off, basic, extended or all"),
+        };
+        b = b.with_optimization_level(level).map_err(|e| anyhow!("{e}"))?;
+    }
+    if std::env::var("NEEDLE_ORT_SPIN").is_ok_and(|v| v == "0") {
+        b = b.with_intra_op_spinning(false).map_err(|e| anyhow!("{e}"))?;
+    }
+    if std::env::var("NEEDLE_ORT_MEM_PATTERN").is_ok_and(|v| v == "0") {
+        b = b.with_memory_pattern(false).map_err(|e| anyhow!("{e}"))?;
+    }
+    Ok(b)
 }
 
 #[allow(unused_mut)]

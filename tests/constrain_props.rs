@@ -525,3 +525,26 @@ fn mask_cost() {
          median {p50:.1} us, p95 {p95:.1} us, mean {mean:.1} us, max {max:.1} us"
     );
 }
+
+/// Regression: jump-forward must not feed a lone `[` at the start. The shipped tokenizer has the
+/// token `[{"`; fed `[` alone, the release model closed the array at once (always `[]`).
+#[test]
+fn forced_prefix_leaves_the_merging_token_to_the_model() {
+    use needle::constrain::SchemaFilter;
+    use needle::engine::LogitsFilter;
+    let tok = tokenizers::Tokenizer::from_file(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/tokenizer.json"),
+    )
+    .unwrap();
+    let vocab = Arc::new(VocabTrie::from_tokenizer(&tok, tok.get_vocab_size(true), 2));
+    let tools = [json!({"name": "set_lights", "description": "",
+                        "parameters": {"type": "object", "properties": {"room": {"type": "string"}}}})];
+    let mut filter = SchemaFilter::new(Arc::new(Grammar::new(&tools)), vocab);
+    filter.begin();
+    // Only `[` is certain, and it is the last (only) forced token: nothing is fed.
+    assert_eq!(filter.forced_tokens(192), None);
+    let merged = tok.token_to_id("[{\"").expect("the shipped tokenizer has `[{\"`");
+    let mut logits = vec![0.0f32; tok.get_vocab_size(true)];
+    filter.mask_logits(&mut logits);
+    assert!(logits[merged as usize].is_finite(), "`[{{\"` must stay allowed");
+}

@@ -188,7 +188,9 @@ fn meta_object() {
     assert_eq!(code(&o), 0);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["query", "calls", "confidence", "ms"]);
+    assert_eq!(keys, ["query", "calls", "confidence", "ms", "tokens", "steps"]);
+    // --force-output feeds its tokens one decoder call each (no jump-forward).
+    assert_eq!(v["steps"], v["tokens"]);
     assert_eq!(v["query"], "turn off the kitchen lights");
     let c = v["confidence"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&c));

@@ -7,6 +7,9 @@
 //! machine summary instead; with `--failures FILE` one JSON line per failed row (model output and
 //! reason). Rules and reproduction: docs/accuracy.md.
 //!
+//! Decoding is schema-constrained like the CLI's (the engine's default); the global
+//! `--no-constrain` flag (`needle eval --no-constrain FILE...`) scores free decoding instead.
+//!
 //! The engine is reached through the [`Predictor`] trait so that the driver is testable without a
 //! model; the `impl Predictor for Engine` adapter is the only engine-specific code.
 

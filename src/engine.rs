@@ -41,7 +41,7 @@ use anyhow::{bail, Result};
 use serde_json::Value;
 
 use crate::constrain::{Grammar, SchemaFilter, VocabTrie};
-use crate::model::{segment, Model, ModelOptions};
+use crate::model::{segment, KvCache, Model, ModelOptions};
 use crate::render::render_tool;
 use crate::tools::Tool;
 
@@ -479,20 +479,8 @@ impl Engine {
                     break; // out of output budget: "no end of output" below
                 }
             }
-            // One call with all new tokens, or (jump-forward off) one call per token; either
-            // way the logits after the last one pick the next token.
-            let chunk = if self.jump_forward { input.len() } else { 1 };
-            for part in input.chunks(chunk) {
-                cache = self.model.decoder.forward(
-                    part,
-                    &cache,
-                    &self.mem_k,
-                    &self.mem_v,
-                    &self.mem_mask,
-                    &mut self.logits,
-                )?;
-                steps += 1;
-            }
+            cache = self.feed(&input, cache, self.jump_forward)?;
+            steps += if self.jump_forward { 1 } else { input.len() };
             self.raw_logits.clone_from(&self.logits);
             filter.mask_logits(&mut self.logits);
             let token = argmax(&self.logits);
@@ -539,21 +527,21 @@ impl Engine {
     /// the same logits (up to float rounding). For tests.
     pub fn logits_after(&mut self, query: &str, tokens: &[u32], one_call: bool) -> Result<Vec<f32>> {
         self.encode_query(query)?;
-        let mut cache = self.model.decoder.empty_cache()?;
+        let cache = self.model.decoder.empty_cache()?;
         let bos = self.model.manifest.special_tokens.bos as i64;
         let input: Vec<i64> = std::iter::once(bos).chain(tokens.iter().map(|&t| t as i64)).collect();
+        self.feed(&input, cache, one_call)?;
+        Ok(self.logits.clone())
+    }
+
+    /// Feeds `input` after `cache` in one decoder call (or, `one_call` false, one call per
+    /// token); either way `self.logits` ends as the logits after the last token.
+    fn feed(&mut self, input: &[i64], mut cache: KvCache, one_call: bool) -> Result<KvCache> {
         let chunk = if one_call { input.len() } else { 1 };
         for part in input.chunks(chunk) {
-            cache = self.model.decoder.forward(
-                part,
-                &cache,
-                &self.mem_k,
-                &self.mem_v,
-                &self.mem_mask,
-                &mut self.logits,
-            )?;
+            cache = self.model.decoder.forward(part, &cache, &self.mem_k, &self.mem_v, &self.mem_mask, &mut self.logits)?;
         }
-        Ok(self.logits.clone())
+        Ok(cache)
     }
 
     /// Encodes the query into the memory's query area; true when it was truncated.

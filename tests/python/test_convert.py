@@ -248,3 +248,13 @@ def test_cli_writes_outputs(tmp_path):
     assert st["in"] == st["out"] + st["duplicates"] + st["bfcl_overlap"] + sum(st["dropped"].values())
     pool = [json.loads(l) for l in (tmp_path / "tool_pool.jsonl").read_text().splitlines()]
     assert len(pool) == report["totals"]["tools_in_pool"] and all("source" in t for t in pool)
+
+
+def test_tool_names_are_made_loadable_by_the_runtime():
+    from pipeline.convert.common import finalize
+    tool = {"name": "Get Products in Category", "description": "d",
+            "parameters": {"type": "object", "properties": {"category": {"type": "string"}}, "required": ["category"]}}
+    row = finalize({"query": "products in toys", "tools": [tool], "source": "t", "id": "t:1",
+                    "answers": [{"name": "Get Products in Category", "arguments": {"category": "toys"}}]})
+    assert row["tools"][0]["name"] == "Get_Products_in_Category"
+    assert row["answers"][0]["name"] == "Get_Products_in_Category"

@@ -97,6 +97,15 @@ def invented_value(args: Any, query: str) -> str | None:
     return None
 
 
+# Tool names as the runtime accepts them (schemas/tool.schema.json); corpora hold names such as
+# "Get Products in Category" that needle would refuse to load.
+_NAME_BAD = re.compile(r"[^A-Za-z0-9_.:-]+")
+
+
+def runtime_name(name: str) -> str:
+    return _NAME_BAD.sub("_", name).strip("_")[:128] or "tool"
+
+
 def finalize(row: dict) -> dict:
     """Check and tidy one row; raises Skip when the row cannot be used.
 
@@ -107,20 +116,20 @@ def finalize(row: dict) -> dict:
     query = (row.get("query") or "").strip()
     if not query:
         raise Skip("empty_query")
-    tools = dedupe_tools(normalize_tool(t) for t in row["tools"])  # idempotent
+    tools = dedupe_tools(dict(t, name=runtime_name(t["name"])) for t in map(normalize_tool, row["tools"]))
     if not tools:
         raise Skip("no_tools")
     by_name = {t["name"]: t for t in tools}
     answers = []
     for call in row["answers"]:
-        tool = by_name.get(call.get("name"))
+        tool = by_name.get(runtime_name(str(call.get("name") or "")))
         if tool is None:
             raise Skip("gold_tool_not_offered")
         if has_var_ref(call.get("arguments")):
             raise Skip("refers_to_earlier_call")
         if invented_value(call.get("arguments"), query):
             raise Skip("value_not_in_query")
-        fixed = fix_call(tool, call)
+        fixed = fix_call(tool, dict(call, name=tool["name"]))
         if not validate_call(tool, fixed):
             raise Skip("gold_args_invalid")
         answers.append(fixed)

@@ -52,6 +52,7 @@ def summary(ms, tokens, name, note):
 
 def ort_naive(inp, lines, budget_s):
     import onnxruntime as ort
+    from pipeline.export import cross_names
 
     model_dir = Path(inp["model_dir"])
     manifest = json.loads((model_dir / "needle.json").read_text())
@@ -77,12 +78,13 @@ def ort_naive(inp, lines, budget_s):
         ck = np.ascontiguousarray(np.concatenate([k[:, i:i + 1, :, :len(s)] for i, s in enumerate(segs)], axis=3))
         cv = np.ascontiguousarray(np.concatenate([v[:, i:i + 1, :, :len(s)] for i, s in enumerate(segs)], axis=3))
         mmask = np.ones((1, ck.shape[3]), dtype=np.int64)
+        cross = dict(zip(cross_names(c["n_decoder_layers"]), [*ck, *cv]))
         prefix = [sp["bos"]]
         n = 0
         for _ in range(max_out + 1):
             logits, _, _ = dec.run(["logits", "present_k", "present_v"], {
                 "input_ids": np.array([prefix], dtype=np.int64), "past_k": empty, "past_v": empty,
-                "cross_k": ck, "cross_v": cv, "memory_mask": mmask})
+                "memory_mask": mmask, **cross})
             tok = int(logits[0, -1].argmax())
             n += 1
             if tok == sp["eos"] or n > max_out:

@@ -3,8 +3,8 @@
 //! Tools are encoded once, when they are set or added (never per query): every tool segment
 //! goes through `encoder.onnx` (in length-sorted batches), and each tool's cross-attention K/V
 //! rows are kept without the padding rows. The decoder's memory is one preallocated buffer
-//! `[L, 1, H, M, D]` with `M = tool rows + max_query_tokens`: tool rows first, then a query
-//! area. Per query only the query area is written (its unused rows are masked with
+//! per decoder layer, `[1, H, M, D]` with `M = tool rows + max_query_tokens`: tool rows first,
+//! then a query area (one input per layer, so ONNX Runtime reads them in place every step). Per query only the query area is written (its unused rows are masked with
 //! `memory_mask = 0`), so the tools part is never copied per line. Decoding is greedy with the
 //! self-attention KV cache, up to `eos` or `max_output_tokens`, and every step's logits pass
 //! through a [`LogitsFilter`] (a no-op unless one is given; schema-constrained decoding plugs
@@ -157,9 +157,9 @@ pub struct Engine {
     layers: usize,
     heads: usize,
     head_dim: usize,
-    /// Memory buffers `[L, 1, H, cap, D]` and mask `[cap]`.
-    mem_k: Vec<f32>,
-    mem_v: Vec<f32>,
+    /// Memory buffers, one per decoder layer, each `[1, H, cap, D]`, and the mask `[cap]`.
+    mem_k: Vec<Vec<f32>>,
+    mem_v: Vec<Vec<f32>>,
     mem_mask: Vec<i64>,
     tool_rows: usize,
     cap: usize,
@@ -416,18 +416,18 @@ impl Engine {
         let (l_n, h_n, d) = (self.layers, self.heads, self.head_dim);
         self.tool_rows = self.tools.iter().map(|t| t.len).sum();
         self.cap = self.tool_rows + self.model.manifest.max_query_tokens;
-        let size = l_n * h_n * self.cap * d;
-        self.mem_k = vec![0.0; size];
-        self.mem_v = vec![0.0; size];
+        let size = h_n * self.cap * d;
+        self.mem_k = vec![vec![0.0; size]; l_n];
+        self.mem_v = vec![vec![0.0; size]; l_n];
         self.mem_mask = vec![0; self.cap];
         let mut offset = 0;
         for t in &self.tools {
             for l in 0..l_n {
                 for h in 0..h_n {
                     let src = (l * h_n + h) * t.len * d;
-                    let dst = ((l * h_n + h) * self.cap + offset) * d;
-                    self.mem_k[dst..dst + t.len * d].copy_from_slice(&t.k[src..src + t.len * d]);
-                    self.mem_v[dst..dst + t.len * d].copy_from_slice(&t.v[src..src + t.len * d]);
+                    let dst = (h * self.cap + offset) * d;
+                    self.mem_k[l][dst..dst + t.len * d].copy_from_slice(&t.k[src..src + t.len * d]);
+                    self.mem_v[l][dst..dst + t.len * d].copy_from_slice(&t.v[src..src + t.len * d]);
                 }
             }
             offset += t.len;
@@ -562,9 +562,9 @@ impl Engine {
         for l in 0..l_n {
             for h in 0..h_n {
                 let src = (l * h_n + h) * n * d;
-                let dst = ((l * h_n + h) * self.cap + self.tool_rows) * d;
-                self.mem_k[dst..dst + n * d].copy_from_slice(&out.k[src..src + n * d]);
-                self.mem_v[dst..dst + n * d].copy_from_slice(&out.v[src..src + n * d]);
+                let dst = (h * self.cap + self.tool_rows) * d;
+                self.mem_k[l][dst..dst + n * d].copy_from_slice(&out.k[src..src + n * d]);
+                self.mem_v[l][dst..dst + n * d].copy_from_slice(&out.v[src..src + n * d]);
             }
         }
         self.mem_mask[self.tool_rows..].fill(0);

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use tokenizers::Tokenizer;
 
 /// The format version this runtime understands.
-pub const FORMAT_VERSION: u64 = 1;
+pub const FORMAT_VERSION: u64 = 2;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Manifest {
@@ -273,41 +273,43 @@ impl Decoder {
         })
     }
 
-    /// Feeds `input_ids` (batch 1) after `past`; `cross_k`/`cross_v` are `[L, 1, H, M, D]` and
-    /// `memory_mask` is `[1, M]`. Writes the next-token logits after the last new token into
-    /// `logits` and returns the new cache.
+    /// Feeds `input_ids` (batch 1) after `past`. The memory comes one buffer per decoder layer:
+    /// `cross_k[l]`/`cross_v[l]` are `[1, H, M, D]` and `memory_mask` is `[1, M]`; they are
+    /// passed to ONNX Runtime as views (no copy). Writes the next-token logits after the last
+    /// new token into `logits` and returns the new cache.
     pub fn forward(
         &mut self,
         input_ids: &[i64],
         past: &KvCache,
-        cross_k: &[f32],
-        cross_v: &[f32],
+        cross_k: &[Vec<f32>],
+        cross_v: &[Vec<f32>],
         memory_mask: &[i64],
         logits: &mut Vec<f32>,
     ) -> Result<KvCache> {
         let m = memory_mask.len();
-        let cross_shape = [self.layers, 1, self.kv_heads, m, self.head_dim];
-        let ids = TensorRef::from_array_view(([1, input_ids.len()], input_ids))?;
-        let ck = TensorRef::from_array_view((cross_shape, cross_k))?;
-        let cv = TensorRef::from_array_view((cross_shape, cross_v))?;
-        let mask = TensorRef::from_array_view(([1, m], memory_mask))?;
-        let mut outputs = self
-            .session
-            .run(ort::inputs![
-                "input_ids" => ids,
-                "past_k" => &past.k,
-                "past_v" => &past.v,
-                "cross_k" => ck,
-                "cross_v" => cv,
-                "memory_mask" => mask,
-            ])
-            .context("decoder.onnx failed")?;
+        if cross_k.len() != self.layers || cross_v.len() != self.layers {
+            bail!("decoder: {} memory layers given, the model has {}", cross_k.len(), self.layers);
+        }
+        let cross_shape = [1, self.kv_heads, m, self.head_dim];
+        let mut inputs: Vec<(String, ort::session::SessionInputValue<'_>)> = vec![
+            ("input_ids".into(), TensorRef::from_array_view(([1, input_ids.len()], input_ids))?.into()),
+            ("past_k".into(), (&past.k).into()),
+            ("past_v".into(), (&past.v).into()),
+            ("memory_mask".into(), TensorRef::from_array_view(([1, m], memory_mask))?.into()),
+        ];
+        for (kind, bufs) in [("k", cross_k), ("v", cross_v)] {
+            for (l, buf) in bufs.iter().enumerate() {
+                let view = TensorRef::from_array_view((cross_shape, buf.as_slice()))?;
+                inputs.push((format!("cross_{kind}_{l}"), view.into()));
+            }
+        }
+        let mut outputs = self.session.run(inputs).context("decoder.onnx failed")?;
         {
             let (shape, all) = outputs["logits"].try_extract_tensor::<f32>()?;
             let vocab = *shape.last().unwrap_or(&0) as usize;
             if vocab != self.vocab || all.len() < vocab {
                 bail!(
-                    "decoder.onnx: logits have shape {shape:?}, expected [1, S, {}]",
+                    "decoder.onnx: logits have shape {shape:?}, expected [1, 1, {}]",
                     self.vocab
                 );
             }

@@ -22,7 +22,7 @@ from pipeline.model import ModelConfig, Needle
 from pipeline.pack import MAX_OUTPUT_TOKENS, MAX_QUERY_TOKENS, MAX_TOOL_TOKENS
 from pipeline.tokenizer import SPECIAL_IDS
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 OPSET = 17
 FLOAT_TOLERANCE = 1e-3      # max |logit difference|, PyTorch fp32 vs ONNX Runtime fp32
 
@@ -37,12 +37,23 @@ class EncoderGraph(torch.nn.Module):
 
 
 class DecoderGraph(torch.nn.Module):
+    """One decoder step. Cross K/V come one input per layer (`cross_k_0`.. then `cross_v_0`..):
+    the runtime keeps one buffer per layer and the graph reads them in place (a stacked input
+    would be split, i.e. copied, on every step). Only the last position's logits come out."""
+
     def __init__(self, model: Needle):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids, past_k, past_v, cross_k, cross_v, memory_mask):
-        return self.model.decode(input_ids, past_k, past_v, cross_k, cross_v, memory_mask, use_sdpa=False)
+    def forward(self, input_ids, past_k, past_v, memory_mask, *cross):
+        n = self.model.cfg.n_decoder_layers
+        return self.model.decode(input_ids, past_k, past_v, cross[:n], cross[n:], memory_mask,
+                                 use_sdpa=False, last_only=True)
+
+
+def cross_names(n_layers: int) -> list[str]:
+    """Names of the decoder's per-layer memory inputs, in input order (contract §5)."""
+    return [f"cross_k_{i}" for i in range(n_layers)] + [f"cross_v_{i}" for i in range(n_layers)]
 
 
 def load_checkpoint(path) -> Needle:
@@ -58,7 +69,9 @@ def sample_inputs(cfg: ModelConfig):
     mask = torch.ones(2, 9, dtype=torch.int64)
     mask[1, 6:] = 0
     kv = lambda t: torch.randn(cfg.n_decoder_layers, 2, cfg.n_kv_heads, t, cfg.head_dim, generator=g)
-    dec = (torch.randint(5, cfg.vocab_size, (2, 2), generator=g), kv(3), kv(3), kv(9), kv(9), mask)
+    cross = [torch.randn(2, cfg.n_kv_heads, 9, cfg.head_dim, generator=g) for _ in range(2 * cfg.n_decoder_layers)]
+    # S = 2 new tokens: the traced graph must handle S > 1 (jump-forward).
+    dec = (torch.randint(5, cfg.vocab_size, (2, 2), generator=g), kv(3), kv(3), mask, *cross)
     return (ids, mask), dec
 
 
@@ -70,12 +83,13 @@ def export_float(model: Needle, out: Path):
                       dynamic_axes={"input_ids": {0: "B", 1: "T"}, "attention_mask": {0: "B", 1: "T"},
                                     "cross_k": {1: "B", 3: "T"}, "cross_v": {1: "B", 3: "T"}}, **common)
     kv_axes = {1: "B", 3: "P"}
+    cross = cross_names(model.cfg.n_decoder_layers)
     torch.onnx.export(DecoderGraph(model), dec_inputs, str(out / "decoder.onnx"),
-                      input_names=["input_ids", "past_k", "past_v", "cross_k", "cross_v", "memory_mask"],
+                      input_names=["input_ids", "past_k", "past_v", "memory_mask", *cross],
                       output_names=["logits", "present_k", "present_v"],
                       dynamic_axes={"input_ids": {0: "B", 1: "S"}, "past_k": kv_axes, "past_v": kv_axes,
-                                    "cross_k": {1: "B", 3: "M"}, "cross_v": {1: "B", 3: "M"},
-                                    "memory_mask": {0: "B", 1: "M"}, "logits": {0: "B", 1: "S"},
+                                    **{name: {0: "B", 2: "M"} for name in cross},
+                                    "memory_mask": {0: "B", 1: "M"}, "logits": {0: "B"},
                                     "present_k": {1: "B", 3: "PS"}, "present_v": {1: "B", 3: "PS"}}, **common)
 
 
@@ -114,10 +128,12 @@ class OrtModel:
         past = np.zeros((c["n_decoder_layers"], 1, c["n_kv_heads"], 0, c["head_dim"]), dtype=np.float32)
         pk = pv = past
         mask = np.ones((1, ck.shape[3]), dtype=np.int64)
+        layers = c["n_decoder_layers"]
+        cross = dict(zip(cross_names(layers), [*ck, *cv]))
         tok, out, all_logits = SPECIAL_IDS["bos"], [], []
         for _ in range(max_len):
             logits, pk, pv = self.dec.run(None, {"input_ids": np.array([[tok]], dtype=np.int64), "past_k": pk,
-                                                  "past_v": pv, "cross_k": ck, "cross_v": cv, "memory_mask": mask})
+                                                  "past_v": pv, "memory_mask": mask, **cross})
             all_logits.append(logits[0, -1])
             tok = int(logits[0, -1].argmax())
             if tok == SPECIAL_IDS["eos"]:

@@ -45,12 +45,18 @@ class RMSNorm(nn.Module):
         return (x * self.weight.float()).to(dtype)
 
 
-def rope(x, positions, theta: float):
-    """Rotary embedding (rotate-half form). x: [B, H, T, D]; positions: [T] (int64)."""
+def rope_tables(positions, d: int, theta: float, dtype):
+    """cos, sin [T, D/2] for rotary embedding at `positions` [T] (int64); computed once per
+    forward and shared by every layer (one set of nodes in the exported graphs)."""
+    inv_freq = 1.0 / (theta ** (torch.arange(0, d, 2, device=positions.device, dtype=torch.float32) / d))
+    freqs = positions.to(torch.float32)[:, None] * inv_freq[None, :]
+    return freqs.cos().to(dtype), freqs.sin().to(dtype)
+
+
+def rope(x, tables):
+    """Rotary embedding (rotate-half form). x: [B, H, T, D]; tables from `rope_tables`."""
+    cos, sin = tables
     d = x.shape[-1]
-    inv_freq = 1.0 / (theta ** (torch.arange(0, d, 2, device=x.device, dtype=torch.float32) / d))
-    freqs = positions.to(torch.float32)[:, None] * inv_freq[None, :]          # [T, D/2]
-    cos, sin = freqs.cos().to(x.dtype), freqs.sin().to(x.dtype)
     x1, x2 = x[..., : d // 2], x[..., d // 2:]
     return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], dim=-1)
 
@@ -63,14 +69,18 @@ def attention(q, k, v, bias, use_sdpa: bool):
         rep = q.shape[1] // k.shape[1]
         k, v = k.repeat_interleave(rep, dim=1), v.repeat_interleave(rep, dim=1)
         return F.scaled_dot_product_attention(q, k, v, attn_mask=bias == 0)
-    # Export path: plain ops that every ONNX opset has. Group query heads onto their kv head
-    # by broadcasting instead of copying k and v.
+    # Export path: plain ops that every ONNX opset has, shaped for a cheap CPU decoder step.
+    # The query heads sharing a kv head are stacked as rows ([B, Hkv, rep*S, D]), so k and v
+    # are used as they come in (no per-layer copy, transpose or broadcast of the memory); the
+    # scale goes on q (S rows), not on the scores (M columns).
     b, h, s, d = q.shape
     hkv = k.shape[1]
-    q = q.reshape(b, hkv, h // hkv, s, d)
-    scores = torch.matmul(q, k.unsqueeze(2).transpose(-1, -2)) * (1.0 / math.sqrt(d))
-    scores = scores + bias.reshape(bias.shape[0], 1, 1, bias.shape[-2], bias.shape[-1])
-    out = torch.matmul(torch.softmax(scores, dim=-1), v.unsqueeze(2))
+    rep = h // hkv
+    q = q.reshape(b, hkv, rep * s, d) * (1.0 / math.sqrt(d))
+    scores = torch.matmul(q, k.transpose(-1, -2))                                   # [B, Hkv, rep*S, T]
+    t = scores.shape[-1]
+    scores = (scores.reshape(b, hkv, rep, s, t) + bias.unsqueeze(2)).reshape(b, hkv, rep * s, t)
+    out = torch.matmul(torch.softmax(scores, dim=-1), v)                           # [B, Hkv, rep*S, D]
     return out.reshape(b, h, s, d)
 
 
@@ -86,20 +96,20 @@ class Attention(nn.Module):
         self.q_norm = RMSNorm(hd)
         self.k_norm = RMSNorm(hd)
 
-    def keys_values(self, x, positions=None):
-        """k, v: [B, Hkv, T, D]; RoPE on k when positions are given (self-attention)."""
+    def keys_values(self, x, rope_tab=None):
+        """k, v: [B, Hkv, T, D]; RoPE on k when rope tables are given (self-attention)."""
         b, t, _ = x.shape
         k = self.k_norm(self.wk(x).view(b, t, self.cfg.n_kv_heads, self.cfg.head_dim)).transpose(1, 2)
         v = self.wv(x).view(b, t, self.cfg.n_kv_heads, self.cfg.head_dim).transpose(1, 2)
-        if positions is not None:
-            k = rope(k, positions, self.cfg.rope_theta)
+        if rope_tab is not None:
+            k = rope(k, rope_tab)
         return k, v
 
-    def forward(self, x, k, v, bias, positions=None, use_sdpa=True):
+    def forward(self, x, k, v, bias, rope_tab=None, use_sdpa=True):
         b, s, _ = x.shape
         q = self.q_norm(self.wq(x).view(b, s, self.cfg.n_heads, self.cfg.head_dim)).transpose(1, 2)
-        if positions is not None:
-            q = rope(q, positions, self.cfg.rope_theta)
+        if rope_tab is not None:
+            q = rope(q, rope_tab)
         out = attention(q, k, v, bias, use_sdpa)
         return self.wo(out.transpose(1, 2).reshape(b, s, -1))
 
@@ -115,10 +125,10 @@ class GatedResidual(nn.Module):
 
 
 class EncoderBlock(GatedResidual):
-    def forward(self, x, bias, positions, use_sdpa):
+    def forward(self, x, bias, rope_tab, use_sdpa):
         h = self.norm(x)
-        k, v = self.attn.keys_values(h, positions)
-        return x + self.gate * self.attn(h, k, v, bias, positions, use_sdpa)
+        k, v = self.attn.keys_values(h, rope_tab)
+        return x + self.gate * self.attn(h, k, v, bias, rope_tab, use_sdpa)
 
 
 class DecoderBlock(nn.Module):
@@ -127,9 +137,9 @@ class DecoderBlock(nn.Module):
         self.self_res = GatedResidual(cfg)
         self.cross_res = GatedResidual(cfg)
 
-    def forward(self, x, self_k, self_v, self_bias, positions, cross_k, cross_v, cross_bias, use_sdpa):
+    def forward(self, x, self_k, self_v, self_bias, rope_tab, cross_k, cross_v, cross_bias, use_sdpa):
         r = self.self_res
-        x = x + r.gate * r.attn(r.norm(x), self_k, self_v, self_bias, positions, use_sdpa)
+        x = x + r.gate * r.attn(r.norm(x), self_k, self_v, self_bias, rope_tab, use_sdpa)
         r = self.cross_res
         return x + r.gate * r.attn(r.norm(x), cross_k, cross_v, cross_bias, None, use_sdpa)
 
@@ -160,9 +170,10 @@ class Needle(nn.Module):
         """Segments [B, T] -> hidden states [B, T, d] (each row attends only within itself)."""
         x = self.embed(ids)
         positions = torch.arange(ids.shape[1], device=ids.device)
+        rope_tab = rope_tables(positions, self.cfg.head_dim, self.cfg.rope_theta, x.dtype)
         bias = padding_bias(mask, x.dtype)
         for block in self.encoder:
-            x = block(x, bias, positions, use_sdpa)
+            x = block(x, bias, rope_tab, use_sdpa)
         return self.encoder_norm(x)
 
     def cross_keys_values(self, memory):
@@ -171,16 +182,20 @@ class Needle(nn.Module):
         return torch.stack(ks), torch.stack(vs)
 
     # -- decoder -----------------------------------------------------------------------------
-    def decode(self, ids, past_k, past_v, cross_k, cross_v, memory_mask, use_sdpa=True):
+    def decode(self, ids, past_k, past_v, cross_k, cross_v, memory_mask, use_sdpa=True, last_only=False):
         """One decoder call over S new tokens with a KV cache.
 
-        ids [B, S]; past_k/v [L, B, Hkv, P, D]; cross_k/v [L, B, Hkv, M, D]; memory_mask [B, M].
-        Returns logits [B, S, V] and present_k/v [L, B, Hkv, P+S, D].
+        ids [B, S]; past_k/v [L, B, Hkv, P, D]; cross_k/v: per layer [B, Hkv, M, D] (a stacked
+        [L, B, Hkv, M, D] tensor or a list of L tensors: the exported graph takes one input per
+        layer, so the runtime's memory is used without a per-step split); memory_mask [B, M].
+        Returns logits [B, S, V] ([B, 1, V], the last position, with `last_only`: all a step
+        needs) and present_k/v [L, B, Hkv, P+S, D].
         """
         s = ids.shape[1]
         p = past_k.shape[3]
         positions = torch.arange(s, device=ids.device) + p
         x = self.embed(ids)
+        rope_tab = rope_tables(positions, self.cfg.head_dim, self.cfg.rope_theta, x.dtype)
         # New token i (at position p+i) sees cache entries 0..p+i.
         allowed = torch.arange(p + s, device=ids.device)[None, :] <= positions[:, None]   # [S, P+S]
         self_bias = ((~allowed).to(x.dtype) * torch.finfo(x.dtype).min)[None, None]
@@ -188,12 +203,14 @@ class Needle(nn.Module):
         present_k, present_v = [], []
         for i, block in enumerate(self.decoder):
             attn = block.self_res.attn
-            k, v = attn.keys_values(block.self_res.norm(x), positions)
+            k, v = attn.keys_values(block.self_res.norm(x), rope_tab)
             k = torch.cat([past_k[i], k], dim=2)
             v = torch.cat([past_v[i], v], dim=2)
             present_k.append(k)
             present_v.append(v)
-            x = block(x, k, v, self_bias, positions, cross_k[i], cross_v[i], cross_bias, use_sdpa)
+            x = block(x, k, v, self_bias, rope_tab, cross_k[i], cross_v[i], cross_bias, use_sdpa)
+        if last_only:
+            x = x[:, -1:]
         logits = self.decoder_norm(x) @ self.embed.weight.t()
         return logits, torch.stack(present_k), torch.stack(present_v)
 

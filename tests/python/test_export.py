@@ -19,22 +19,25 @@ def test_float_export_matches_pytorch(tmp_path):
 
 def test_fixture_graphs_follow_the_contract():
     manifest = json.loads((FIXTURE / "needle.json").read_text())
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     c = manifest["config"]
     enc = ort.InferenceSession(str(FIXTURE / "encoder.onnx"), providers=["CPUExecutionProvider"])
     dec = ort.InferenceSession(str(FIXTURE / "decoder.onnx"), providers=["CPUExecutionProvider"])
     assert [i.name for i in enc.get_inputs()] == ["input_ids", "attention_mask"]
     assert [o.name for o in enc.get_outputs()] == ["cross_k", "cross_v"]
-    assert [i.name for i in dec.get_inputs()] == ["input_ids", "past_k", "past_v", "cross_k", "cross_v", "memory_mask"]
+    layers = c["n_decoder_layers"]
+    cross = [f"cross_k_{i}" for i in range(layers)] + [f"cross_v_{i}" for i in range(layers)]
+    assert [i.name for i in dec.get_inputs()] == ["input_ids", "past_k", "past_v", "memory_mask", *cross]
     assert [o.name for o in dec.get_outputs()] == ["logits", "present_k", "present_v"]
     model = OrtModel(FIXTURE)
     k, v = model.encode(SEGMENTS[0])
     assert k.shape == (c["n_decoder_layers"], 1, c["n_kv_heads"], 6 + 3 + 5, c["head_dim"]) == v.shape
     # Empty cache, then two tokens at once.
     past = np.zeros((c["n_decoder_layers"], 1, c["n_kv_heads"], 0, c["head_dim"]), np.float32)
-    logits, pk, _ = dec.run(None, {"input_ids": np.array([[1, 10]]), "past_k": past, "past_v": past, "cross_k": k,
-                                   "cross_v": v, "memory_mask": np.ones((1, k.shape[3]), np.int64)})
-    assert logits.shape == (1, 2, c["vocab_size"]) and pk.shape[3] == 2
+    feed = {"input_ids": np.array([[1, 10]]), "past_k": past, "past_v": past,
+            "memory_mask": np.ones((1, k.shape[3]), np.int64), **dict(zip(cross, [*k, *v]))}
+    logits, pk, _ = dec.run(None, feed)
+    assert logits.shape == (1, 1, c["vocab_size"]) and pk.shape[3] == 2
 
 
 def test_shipped_int8_fixture_tracks_pytorch_logits():

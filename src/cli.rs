@@ -60,6 +60,13 @@ pub struct EngineArgs {
     #[arg(long, value_name = "PATH", global = true)]
     pub ort_lib: Option<PathBuf>,
 
+    /// Where encoded tools are cached across runs (a tool set seen before loads in
+    /// milliseconds instead of being run through the encoder again; entries are checked
+    /// against the model and the tool, and the directory is kept under 512 MiB).
+    /// Default: $XDG_CACHE_HOME/needle, else ~/.cache/needle. `off` turns the cache off.
+    #[arg(long, value_name = "DIR", global = true, env = "NEEDLE_TOOL_CACHE")]
+    pub tool_cache: Option<PathBuf>,
+
     /// Print timings (model load, tool encoding, per query) on stderr.
     #[arg(long, short, global = true)]
     pub verbose: bool,
@@ -76,6 +83,18 @@ pub struct EngineArgs {
     /// instead of all in one call (same output, more model calls).
     #[arg(long, global = true, hide = true)]
     pub no_jump_forward: bool,
+}
+
+impl EngineArgs {
+    /// The tool-cache directory to use: `--tool-cache`, else the default; `None` when it is
+    /// `off` or no default exists (no HOME).
+    pub fn tool_cache_dir(&self) -> Option<PathBuf> {
+        match &self.tool_cache {
+            Some(dir) if dir.as_os_str() == "off" => None,
+            Some(dir) => Some(dir.clone()),
+            None => crate::tool_cache::default_dir(),
+        }
+    }
 }
 
 /// Options of the default command (one-shot, pipe, REPL).

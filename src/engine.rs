@@ -1,8 +1,9 @@
 //! The inference engine: tool cache, per-query prediction, call validation.
 //!
 //! Tools are encoded once, when they are set or added (never per query): every tool segment
-//! goes through `encoder.onnx` (in length-sorted batches), and each tool's cross-attention K/V
-//! rows are kept without the padding rows. The decoder's memory is one preallocated buffer
+//! goes through `encoder.onnx` alone (batch 1: no padding, and a tool's K/V do not depend on
+//! which other tools are loaded, since int8 activations are quantised per call), or comes from
+//! the on-disk [`ToolCache`] when this model has encoded the same tool before. The decoder's memory is one preallocated buffer
 //! per decoder layer, `[1, H, M, D]` with `M = tool rows + max_query_tokens`: tool rows first,
 //! then a query area (one input per layer, so ONNX Runtime reads them in place every step). Per query only the query area is written (its unused rows are masked with
 //! `memory_mask = 0`), so the tools part is never copied per line. Decoding is greedy with the
@@ -43,6 +44,7 @@ use serde_json::Value;
 use crate::constrain::{Grammar, SchemaFilter, VocabTrie};
 use crate::model::{segment, KvCache, Model, ModelOptions};
 use crate::render::render_tool;
+use crate::tool_cache::{CachedTool, ToolCache};
 use crate::tools::Tool;
 
 /// A per-step filter over the decoder's next-token logits (e.g. schema-constrained decoding).
@@ -75,6 +77,8 @@ pub struct EngineOptions {
     pub max_output_tokens: Option<usize>,
     /// Decode without the schema constraint (`--no-constrain`); constrained by default.
     pub no_constrain: bool,
+    /// Directory of the on-disk tool-encoding cache (`src/tool_cache.rs`); `None`: no cache.
+    pub tool_cache: Option<std::path::PathBuf>,
 }
 
 /// A call the model produced that was not printed, and why.
@@ -147,6 +151,8 @@ struct EncodedTool {
 pub struct EncodeStats {
     pub tools: usize,
     pub rows: usize,
+    /// Tools read from the tool cache (not run through the encoder).
+    pub cached: usize,
     pub ms: f64,
 }
 
@@ -166,6 +172,8 @@ pub struct Engine {
     logits: Vec<f32>,
     raw_logits: Vec<f32>,
     pub last_encode: EncodeStats,
+    /// Tool encodings kept on disk across runs.
+    pub tool_cache: Option<ToolCache>,
     /// The tokenizer's vocabulary as bytes (built once at load).
     vocab: Arc<VocabTrie>,
     /// The output grammar of the current tool set (rebuilt when the tools change).
@@ -176,9 +184,6 @@ pub struct Engine {
     /// (same tokens, same output; for tests and measurements).
     jump_forward: bool,
 }
-
-/// Tool segments per encoder batch (segments are sorted by length first, so padding is small).
-const ENCODE_BATCH: usize = 8;
 
 impl Engine {
     pub fn load(model_dir: &Path, opts: &EngineOptions) -> Result<Engine> {
@@ -208,11 +213,16 @@ impl Engine {
             logits: Vec::new(),
             raw_logits: Vec::new(),
             last_encode: EncodeStats::default(),
+            tool_cache: None,
             vocab,
             grammar: Arc::new(Grammar::new(&[])),
             constrained: !opts.no_constrain,
             jump_forward: true,
         };
+        if let Some(dir) = &opts.tool_cache {
+            let cache = ToolCache::open(dir, model_dir, &engine.model.manifest.files.encoder);
+            engine.tool_cache = cache.ok();
+        }
         engine.rebuild_memory();
         Ok(engine)
     }
@@ -346,69 +356,51 @@ impl Engine {
 
     fn encode_tools(&mut self, tools: Vec<Tool>) -> Result<Vec<EncodedTool>> {
         let start = Instant::now();
-        let pad = self.model.manifest.special_tokens.pad as i64;
-        let segments: Vec<Vec<u32>> = tools
-            .iter()
-            .map(|t| self.tool_segment(t))
-            .collect::<Result<_>>()?;
-        let mut order: Vec<usize> = (0..tools.len()).collect();
-        order.sort_by_key(|&i| segments[i].len());
-        let mut slots: Vec<Option<(Vec<f32>, Vec<f32>)>> = (0..tools.len()).map(|_| None).collect();
         let (l_n, h_n, d) = (self.layers, self.heads, self.head_dim);
-        for chunk in order.chunks(ENCODE_BATCH) {
-            let b = chunk.len();
-            let t = chunk.iter().map(|&i| segments[i].len()).max().unwrap_or(1);
-            let mut ids = vec![pad; b * t];
-            let mut mask = vec![0i64; b * t];
-            for (row, &i) in chunk.iter().enumerate() {
-                for (j, &id) in segments[i].iter().enumerate() {
-                    ids[row * t + j] = id as i64;
-                    mask[row * t + j] = 1;
+        let mut encoded = Vec::with_capacity(tools.len());
+        let (mut rows, mut cached) = (0, 0);
+        for tool in tools {
+            let seg = self.tool_segment(&tool)?;
+            let n = seg.len();
+            let shape = [l_n, h_n, n, d];
+            let hit = self.tool_cache.as_mut().and_then(|c| c.get(&seg)).filter(|c| c.shape == shape);
+            let (k, v) = match hit {
+                Some(c) => {
+                    cached += 1;
+                    (c.k, c.v)
                 }
-            }
-            let out = self.model.encoder.forward(&ids, &mask, b, t)?;
-            let expect = l_n * b * h_n * t * d;
-            if out.k.len() != expect || out.v.len() != expect {
-                bail!(
-                    "encoder.onnx returned {} values for cross_k, expected {expect} ([L={l_n}, B={b}, H={h_n}, T={t}, D={d}])",
-                    out.k.len()
-                );
-            }
-            for (row, &i) in chunk.iter().enumerate() {
-                let n = segments[i].len();
-                let mut k = Vec::with_capacity(l_n * h_n * n * d);
-                let mut v = Vec::with_capacity(l_n * h_n * n * d);
-                for l in 0..l_n {
-                    for h in 0..h_n {
-                        let src = ((l * b + row) * h_n + h) * t * d;
-                        k.extend_from_slice(&out.k[src..src + n * d]);
-                        v.extend_from_slice(&out.v[src..src + n * d]);
+                None => {
+                    let ids: Vec<i64> = seg.iter().map(|&i| i as i64).collect();
+                    let out = self.model.encoder.forward(&ids, &vec![1; n], 1, n)?;
+                    let expect = l_n * h_n * n * d;
+                    if out.k.len() != expect || out.v.len() != expect {
+                        bail!(
+                            "encoder.onnx returned {} values for cross_k, expected {expect} ([L={l_n}, B=1, H={h_n}, T={n}, D={d}])",
+                            out.k.len()
+                        );
                     }
+                    if let Some(cache) = self.tool_cache.as_mut() {
+                        cache.put(&seg, &CachedTool { shape, k: out.k.clone(), v: out.v.clone() });
+                    }
+                    (out.k, out.v)
                 }
-                slots[i] = Some((k, v));
-            }
+            };
+            rows += n;
+            encoded.push(EncodedTool {
+                rendered: render_tool(&tool),
+                tool,
+                len: n,
+                k,
+                v,
+            });
         }
-        let rows: usize = segments.iter().map(Vec::len).sum();
         self.last_encode = EncodeStats {
-            tools: tools.len(),
+            tools: encoded.len(),
             rows,
+            cached,
             ms: start.elapsed().as_secs_f64() * 1e3,
         };
-        Ok(tools
-            .into_iter()
-            .zip(segments)
-            .zip(slots)
-            .map(|((tool, seg), slot)| {
-                let (k, v) = slot.expect("every tool was encoded");
-                EncodedTool {
-                    rendered: render_tool(&tool),
-                    tool,
-                    len: seg.len(),
-                    k,
-                    v,
-                }
-            })
-            .collect())
+        Ok(encoded)
     }
 
     /// Lays out the memory buffer: tool rows, then the query area.

@@ -16,6 +16,7 @@ pub mod output;
 pub mod pipe;
 pub mod render;
 pub mod repl;
+pub mod tool_cache;
 pub mod tools;
 
 use std::fmt;
@@ -90,6 +91,7 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>) -> Result<Engine>
         },
         max_output_tokens: None,
         no_constrain: args.no_constrain,
+        tool_cache: args.tool_cache_dir(),
     };
     let result = (|| {
         let mut engine = Engine::load(&dir, &opts).with_context(|| format!("cannot load model {}", dir.display()))?;
@@ -99,11 +101,12 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>) -> Result<Engine>
         engine.set_tools(tools).context("cannot encode tools")?;
         if args.verbose {
             eprintln!(
-                "needle: model {} ({}, device {:?}) loaded in {loaded_ms:.1} ms; {} tool(s), {} memory rows encoded in {:.1} ms; decoding {}",
+                "needle: model {} ({}, device {:?}) loaded in {loaded_ms:.1} ms; {} tool(s) ({} from the tool cache), {} memory rows encoded in {:.1} ms; decoding {}",
                 dir.display(),
                 engine.model.manifest.name,
                 engine.model.device,
                 engine.last_encode.tools,
+                engine.last_encode.cached,
                 engine.last_encode.rows,
                 engine.last_encode.ms,
                 match (engine.constrained(), engine.jump_forward()) {
@@ -112,6 +115,11 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>) -> Result<Engine>
                     (true, false) => "schema-constrained, one decoder call per token",
                 }
             );
+        }
+        if let Some(problem) = engine.tool_cache.as_ref().and_then(|c| c.problem.as_ref()) {
+            if args.verbose {
+                eprintln!("needle: tool cache not used: {problem}");
+            }
         }
         Ok(engine)
     })();

@@ -24,6 +24,10 @@ pub struct Manifest {
     pub max_query_tokens: usize,
     pub max_output_tokens: usize,
     pub files: Files,
+    /// The ONNX Runtime version that already optimised the graphs (`export.optimize_for_cpu`);
+    /// when present the sessions load with graph optimisation off (4x faster session creation).
+    #[serde(default)]
+    pub ort_optimized: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -111,9 +115,15 @@ fn session(
     env: &ort::environment::Environment,
     path: &Path,
     opts: &ModelOptions,
+    pre_optimized: bool,
     warn: bool,
 ) -> Result<(Session, Device)> {
     let mut builder = Session::builder(env).map_err(|e| anyhow!("{e}"))?;
+    if pre_optimized {
+        builder = builder
+            .with_optimization_level(ort::session::builder::GraphOptimizationLevel::Disable)
+            .map_err(|e| anyhow!("{e}"))?;
+    }
     if let Some(n) = opts.threads {
         builder = builder
             .with_intra_threads(n)
@@ -355,16 +365,17 @@ impl Model {
                 bail!("model file {} is missing", p.display());
             }
         }
-        let (enc, device) = session(env, &enc_path, opts, true)?;
-        let (dec, _) = session(
-            env,
-            &dec_path,
-            &ModelOptions {
-                device: Some(device),
-                ..opts.clone()
-            },
-            false,
-        )?;
+        // The two sessions are created side by side (they share nothing). The decoder is
+        // asked for the same device as the encoder; if that device fails, both fall back to
+        // the CPU and only the encoder's warning is printed.
+        let pre = manifest.ort_optimized.is_some();
+        let (enc, dec) = std::thread::scope(|scope| {
+            let dec = scope.spawn(|| session(env, &dec_path, opts, pre, false));
+            let enc = session(env, &enc_path, opts, pre, true);
+            (enc, dec.join().unwrap_or_else(|_| Err(anyhow!("loading decoder.onnx panicked"))))
+        });
+        let (enc, device) = enc?;
+        let (dec, _) = dec?;
         let c = &manifest.config;
         let decoder = Decoder {
             session: dec,

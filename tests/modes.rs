@@ -394,6 +394,38 @@ fn model_from_env_verbose_threads_device() {
 }
 
 #[test]
+fn tool_cache_gives_the_same_answers_as_encoding() {
+    let dir = scratch("tool-cache");
+    let cache = dir.join("cache");
+    let queries = "turn off the kitchen lights\nwhat's the weather in Paris\nremind me to call mom at 5\n";
+    let run_with = |cache: &std::path::Path| {
+        let mut c = base();
+        c.env("NEEDLE_TOOL_CACHE", cache).args(["--verbose", "--no-constrain"]);
+        run(&mut c, Some(queries.as_bytes()))
+    };
+    let fresh = run_with(&cache);
+    let cached = run_with(&cache);
+    let off = run_with(std::path::Path::new("off"));
+    for o in [&fresh, &cached, &off] {
+        no_panic(o);
+    }
+    assert!(stderr(&fresh).contains("20 tool(s) (0 from the tool cache)"), "{}", stderr(&fresh));
+    assert!(stderr(&cached).contains("20 tool(s) (20 from the tool cache)"), "{}", stderr(&cached));
+    assert!(stderr(&off).contains("(0 from the tool cache)"), "{}", stderr(&off));
+    // Unconstrained free-running output of the fixture is sensitive to every bit of the memory.
+    assert_eq!(stdout(&cached), stdout(&fresh));
+    assert_eq!(stdout(&off), stdout(&fresh));
+    assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 20);
+    // A damaged entry is a miss (re-encoded and rewritten), never an error.
+    let entry = std::fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
+    std::fs::write(&entry, b"NEEDLEKV1\n\x01").unwrap();
+    let repaired = run_with(&cache);
+    assert_eq!(code(&repaired), code(&fresh), "{}", stderr(&repaired));
+    assert!(stderr(&repaired).contains("(19 from the tool cache)"), "{}", stderr(&repaired));
+    assert_eq!(stdout(&repaired), stdout(&fresh));
+}
+
+#[test]
 fn no_tools_warns_and_answers() {
     let mut c = needle();
     c.arg("--model")

@@ -38,13 +38,15 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
-/// `needle` with a clean environment for tests (no colour, private history file).
+/// `needle` with a clean environment for tests (no colour, private history file, private
+/// tool cache).
 pub fn needle() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_needle"));
-    c.env("NO_COLOR", "1").env_remove("NEEDLE_MODEL").env(
-        "NEEDLE_HISTORY",
-        std::env::temp_dir().join(format!("needle-test-history-{}", std::process::id())),
-    );
+    let tmp = std::env::temp_dir();
+    c.env("NO_COLOR", "1")
+        .env_remove("NEEDLE_MODEL")
+        .env("NEEDLE_HISTORY", tmp.join(format!("needle-test-history-{}", std::process::id())))
+        .env("NEEDLE_TOOL_CACHE", tmp.join(format!("needle-test-cache-{}", std::process::id())));
     c
 }
 

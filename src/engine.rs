@@ -141,9 +141,8 @@ struct EncodedTool {
     rendered: String,
     /// Segment length (rows).
     len: usize,
-    /// `[L, H, len, D]`
-    k: Vec<f32>,
-    v: Vec<f32>,
+    /// First row of the tool in the memory buffers (its K/V live only there).
+    offset: usize,
 }
 
 /// Timings of the last tool encoding.
@@ -223,7 +222,7 @@ impl Engine {
             let cache = ToolCache::open(dir, model_dir, &engine.model.manifest.files.encoder);
             engine.tool_cache = cache.ok();
         }
-        engine.rebuild_memory();
+        engine.layout(Vec::new())?;
         Ok(engine)
     }
 
@@ -298,133 +297,129 @@ impl Engine {
         ))
     }
 
-    /// Replaces all tools (tools already encoded with the same rendering are reused).
+    /// Replaces all tools (tools already encoded with the same rendering are reused). On an
+    /// error the engine keeps its previous tools.
     pub fn set_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
         check_unique(&tools, &[])?;
-        let mut old: HashMap<String, EncodedTool> = self
-            .tools
-            .drain(..)
-            .map(|t| (t.rendered.clone(), t))
-            .collect();
-        let mut keep = Vec::new();
-        let mut fresh = Vec::new();
-        for tool in tools {
-            let rendered = render_tool(&tool);
-            match old.remove(&rendered) {
-                Some(mut enc) => {
-                    enc.tool = tool;
-                    keep.push(Some(enc));
-                }
-                None => {
-                    keep.push(None);
-                    fresh.push(tool);
-                }
-            }
-        }
-        let mut encoded = self.encode_tools(fresh)?.into_iter();
-        self.tools = keep
-            .into_iter()
-            .map(|k| k.unwrap_or_else(|| encoded.next().expect("one encoding per new tool")))
-            .collect();
-        self.rebuild_memory();
-        self.rebuild_grammar();
-        Ok(())
+        self.layout(tools)
     }
 
     /// Adds tools (their names must be new).
     pub fn add_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
-        let existing: Vec<Tool> = self.tools().cloned().collect();
-        check_unique(&tools, &existing)?;
-        let mut encoded = self.encode_tools(tools)?;
-        self.tools.append(&mut encoded);
-        self.rebuild_memory();
-        self.rebuild_grammar();
-        Ok(())
+        let mut all: Vec<Tool> = self.tools().cloned().collect();
+        check_unique(&tools, &all)?;
+        all.extend(tools);
+        self.layout(all)
     }
 
     /// Removes a tool by name; false when there is none.
-    pub fn remove_tool(&mut self, name: &str) -> bool {
-        let before = self.tools.len();
-        self.tools.retain(|t| t.tool.name != name);
-        let removed = self.tools.len() != before;
-        if removed {
-            self.rebuild_memory();
-            self.rebuild_grammar();
+    pub fn remove_tool(&mut self, name: &str) -> Result<bool> {
+        let rest: Vec<Tool> = self.tools().filter(|t| t.name != name).cloned().collect();
+        if rest.len() == self.tools.len() {
+            return Ok(false);
         }
-        removed
+        self.layout(rest)?;
+        Ok(true)
     }
 
-    fn encode_tools(&mut self, tools: Vec<Tool>) -> Result<Vec<EncodedTool>> {
+    /// Makes `tools` the tool set: lays out new memory buffers (tool rows, then the query
+    /// area), copies the rows of tools already loaded, and writes each new tool's K/V straight
+    /// into place, from the tool cache or from the encoder (one segment per call). Nothing
+    /// changes until every tool is in place, so an error leaves the previous tools loaded.
+    fn layout(&mut self, tools: Vec<Tool>) -> Result<()> {
         let start = Instant::now();
         let (l_n, h_n, d) = (self.layers, self.heads, self.head_dim);
-        let mut encoded = Vec::with_capacity(tools.len());
-        let (mut rows, mut cached) = (0, 0);
-        for tool in tools {
-            let seg = self.tool_segment(&tool)?;
-            let n = seg.len();
-            let shape = [l_n, h_n, n, d];
-            let hit = self.tool_cache.as_mut().and_then(|c| c.get(&seg)).filter(|c| c.shape == shape);
-            let (k, v) = match hit {
-                Some(c) => {
-                    cached += 1;
-                    (c.k, c.v)
-                }
+        let mut old: HashMap<String, &EncodedTool> = self.tools.iter().map(|t| (t.rendered.clone(), t)).collect();
+        // Rows of every tool: kept ones from the old memory, new ones as token segments.
+        enum Source {
+            Kept { offset: usize },
+            New { segment: Vec<u32> },
+        }
+        let mut plan = Vec::with_capacity(tools.len());
+        for tool in &tools {
+            let rendered = render_tool(tool);
+            let (len, source) = match old.remove(&rendered) {
+                Some(t) => (t.len, Source::Kept { offset: t.offset }),
                 None => {
-                    let ids: Vec<i64> = seg.iter().map(|&i| i as i64).collect();
-                    let out = self.model.encoder.forward(&ids, &vec![1; n], 1, n)?;
-                    let expect = l_n * h_n * n * d;
-                    if out.k.len() != expect || out.v.len() != expect {
-                        bail!(
-                            "encoder.onnx returned {} values for cross_k, expected {expect} ([L={l_n}, B=1, H={h_n}, T={n}, D={d}])",
-                            out.k.len()
-                        );
-                    }
-                    if let Some(cache) = self.tool_cache.as_mut() {
-                        cache.put(&seg, &CachedTool { shape, k: out.k.clone(), v: out.v.clone() });
-                    }
-                    (out.k, out.v)
+                    let segment = self.tool_segment(tool)?;
+                    (segment.len(), Source::New { segment })
                 }
             };
-            rows += n;
-            encoded.push(EncodedTool {
-                rendered: render_tool(&tool),
-                tool,
-                len: n,
-                k,
-                v,
-            });
+            plan.push((rendered, len, source));
         }
+        let tool_rows: usize = plan.iter().map(|p| p.1).sum();
+        let cap = tool_rows + self.model.manifest.max_query_tokens;
+        let mut mem_k = vec![vec![0.0f32; h_n * cap * d]; l_n];
+        let mut mem_v = vec![vec![0.0f32; h_n * cap * d]; l_n];
+        let mut encoded = Vec::with_capacity(tools.len());
+        let (mut new_tools, mut new_rows, mut cached) = (0, 0, 0);
+        let mut offset = 0;
+        for (tool, (rendered, len, source)) in tools.into_iter().zip(plan) {
+            let n = len * d;
+            match source {
+                Source::Kept { offset: old_offset } => {
+                    for l in 0..l_n {
+                        for h in 0..h_n {
+                            let (src, dst) = ((h * self.cap + old_offset) * d, (h * cap + offset) * d);
+                            mem_k[l][dst..dst + n].copy_from_slice(&self.mem_k[l][src..src + n]);
+                            mem_v[l][dst..dst + n].copy_from_slice(&self.mem_v[l][src..src + n]);
+                        }
+                    }
+                }
+                Source::New { segment } => {
+                    let (kv, hit) = self.tool_kv(&segment)?;
+                    cached += usize::from(hit);
+                    new_tools += 1;
+                    new_rows += len;
+                    // kv: [L, H, len, D] each.
+                    for l in 0..l_n {
+                        for h in 0..h_n {
+                            let (src, dst) = ((l * h_n + h) * n, (h * cap + offset) * d);
+                            mem_k[l][dst..dst + n].copy_from_slice(&kv.k[src..src + n]);
+                            mem_v[l][dst..dst + n].copy_from_slice(&kv.v[src..src + n]);
+                        }
+                    }
+                }
+            }
+            encoded.push(EncodedTool { tool, rendered, len, offset });
+            offset += len;
+        }
+        self.tools = encoded;
+        (self.mem_k, self.mem_v, self.cap, self.tool_rows) = (mem_k, mem_v, cap, tool_rows);
+        self.mem_mask = vec![0; cap];
+        self.mem_mask[..tool_rows].fill(1);
+        self.rebuild_grammar();
         self.last_encode = EncodeStats {
-            tools: encoded.len(),
-            rows,
+            tools: new_tools,
+            rows: new_rows,
             cached,
             ms: start.elapsed().as_secs_f64() * 1e3,
         };
-        Ok(encoded)
+        Ok(())
     }
 
-    /// Lays out the memory buffer: tool rows, then the query area.
-    fn rebuild_memory(&mut self) {
+    /// K/V of one tool segment, from the tool cache (true) or the encoder (false; then cached).
+    fn tool_kv(&mut self, segment: &[u32]) -> Result<(CachedTool, bool)> {
         let (l_n, h_n, d) = (self.layers, self.heads, self.head_dim);
-        self.tool_rows = self.tools.iter().map(|t| t.len).sum();
-        self.cap = self.tool_rows + self.model.manifest.max_query_tokens;
-        let size = h_n * self.cap * d;
-        self.mem_k = vec![vec![0.0; size]; l_n];
-        self.mem_v = vec![vec![0.0; size]; l_n];
-        self.mem_mask = vec![0; self.cap];
-        let mut offset = 0;
-        for t in &self.tools {
-            for l in 0..l_n {
-                for h in 0..h_n {
-                    let src = (l * h_n + h) * t.len * d;
-                    let dst = (h * self.cap + offset) * d;
-                    self.mem_k[l][dst..dst + t.len * d].copy_from_slice(&t.k[src..src + t.len * d]);
-                    self.mem_v[l][dst..dst + t.len * d].copy_from_slice(&t.v[src..src + t.len * d]);
-                }
-            }
-            offset += t.len;
+        let n = segment.len();
+        let shape = [l_n, h_n, n, d];
+        if let Some(hit) = self.tool_cache.as_mut().and_then(|c| c.get(segment)).filter(|c| c.shape == shape) {
+            return Ok((hit, true));
         }
-        self.mem_mask[..self.tool_rows].fill(1);
+        let ids: Vec<i64> = segment.iter().map(|&i| i as i64).collect();
+        let out = self.model.encoder.forward(&ids, &vec![1; n], 1, n)?;
+        let expect = l_n * h_n * n * d;
+        if out.k.len() != expect || out.v.len() != expect {
+            bail!(
+                "encoder.onnx returned {} values for cross_k, expected {expect} ([L={l_n}, B=1, H={h_n}, T={n}, D={d}])",
+                out.k.len()
+            );
+        }
+        let kv = CachedTool { shape, k: out.k, v: out.v };
+        if let Some(cache) = self.tool_cache.as_mut() {
+            cache.put(segment, &kv);
+        }
+        Ok((kv, false))
     }
 
     /// Predicts the calls for one query: schema-constrained with jump-forward unless

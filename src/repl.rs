@@ -234,10 +234,10 @@ impl Repl {
             ":unload" if rest.is_empty() => eprintln!("usage: :unload NAME..."),
             ":unload" => {
                 for name in rest {
-                    if self.engine.remove_tool(name) {
-                        println!("unloaded {name}");
-                    } else {
-                        eprintln!("error: no tool named \"{name}\" (see :tools)");
+                    match self.engine.remove_tool(name) {
+                        Ok(true) => println!("unloaded {name}"),
+                        Ok(false) => eprintln!("error: no tool named \"{name}\" (see :tools)"),
+                        Err(e) => eprintln!("error: {}", crate::error_text(&e)),
                     }
                 }
             }

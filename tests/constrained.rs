@@ -198,7 +198,7 @@ fn grammar_follows_the_tool_set() {
     e.add_tools(load("smart-home.json")).unwrap();
     assert!(names(&e).contains(&"set_lights".to_string()));
     for name in ["play_music", "pause_playback", "set_volume", "skip_track"] {
-        assert!(e.remove_tool(name));
+        assert!(e.remove_tool(name).unwrap());
     }
     assert!(!names(&e).iter().any(|n| n == "set_volume"));
     let p = e.predict("turn up the volume").unwrap();
@@ -226,3 +226,32 @@ fn small_output_budgets_still_end_in_a_valid_array() {
     }
 }
 
+
+/// Adding, removing and re-setting tools moves their K/V rows around in the decoder memory;
+/// the model must see exactly what a fresh load of the same tools gives (bit-identical logits).
+#[test]
+fn tool_set_changes_keep_the_memory_exact() {
+    let all = load("assistant-20.json");
+    let mut fresh = engine(None);
+    fresh.set_tools(all.clone()).unwrap();
+    let mut moved = engine(None);
+    moved.set_tools(all[10..].to_vec()).unwrap();
+    moved.add_tools(all[..5].to_vec()).unwrap();
+    assert!(moved.remove_tool(&all[12].name).unwrap());
+    assert!(!moved.remove_tool("no_such_tool").unwrap());
+    moved.add_tools(vec![all[12].clone()]).unwrap();
+    moved.add_tools(all[5..10].to_vec()).unwrap();
+    // Same tools, fresh order: kept rows are copied, nothing is re-encoded.
+    moved.set_tools(all.clone()).unwrap();
+    assert_eq!(moved.last_encode.tools, 0);
+    for q in ["turn off the kitchen lights", "what's the weather in Paris"] {
+        let a = fresh.logits_after(q, &[], true).unwrap();
+        let b = moved.logits_after(q, &[], true).unwrap();
+        assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()), "logits differ for {q:?}");
+    }
+    // A failing set_tools (duplicate names) leaves the tools as they were.
+    let mut dup = all.clone();
+    dup.push(all[0].clone());
+    assert!(moved.set_tools(dup).is_err());
+    assert_eq!(moved.tools().count(), 20);
+}

@@ -453,6 +453,13 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
         eprintln!("needle bench: {label} ...");
         sets.push(run_lines(&mut engine, label, set, &queries, lines)?);
     }
+    // The same 200 tools decoded over all of them (no shortlist), for the comparison.
+    let shortlist = engine.shortlist_len();
+    engine.set_shortlist_len(0);
+    eprintln!("needle bench: 200 tools, no shortlist ...");
+    let mut full200 = run_lines(&mut engine, "200 tools, no shortlist (`--shortlist 0`)", &tools200, &queries, lines)?;
+    full200.load_ms = f64::NAN;
+    engine.set_shortlist_len(shortlist);
     // Unconstrained greedy on the 20-tool set: the same decoding as the baselines.
     let unc_lines = lines.min(args.baseline_lines.max(1));
     let constrained = engine.constrained();
@@ -515,7 +522,7 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     );
     o += "| tool set | memory rows | tool loading ms | per line median ms | p95 ms | tokens/line | decoder calls/line | query encode ms | decoder tok/s | GFLOP/line |\n";
     o += "|---|---|---|---|---|---|---|---|---|---|\n";
-    for s in sets.iter().chain(std::iter::once(&unc)) {
+    for s in sets.iter().chain([&full200, &unc]) {
         o += &format!(
             "| {} | {} | {} | {} | {} | {:.1} | {:.1} | {} | {:.0} | {:.2} |\n",
             s.label,
@@ -538,7 +545,18 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
         s20.errors,
         mark(median(&s20.ms) <= 15.0)
     );
-    o += &format!("| growth 20 -> 200 tools (median) | {growth:+.1}% | <= 25%: {} |\n", mark(growth <= 25.0));
+    o += &format!(
+        "| growth 20 -> 200 tools (median; shortlist of {shortlist}) | {growth:+.1}% | <= 25%: {} |\n",
+        mark(growth <= 25.0)
+    );
+    o += &format!(
+        "| growth 20 -> 200 tools per decoded token (decoder tok/s; shortlist of {shortlist}) | {:+.1}% | |\n",
+        (s20.decode_tok_per_s() / s200.decode_tok_per_s() - 1.0) * 100.0
+    );
+    o += &format!(
+        "| growth 20 -> 200 tools without the shortlist (median) | {:+.1}% | |\n",
+        (median(&full200.ms) / median(&s20.ms) - 1.0) * 100.0
+    );
     o += &format!("| per line, 1 tool (median) | {} ms | |\n", f1(median(&s1.ms)));
     o += &format!(
         "| cold start to first answer (one-shot child, 20 tools, tool cache filled; median of {}) | {} ms (min {}, max {}) | <= 300 ms: {} |\n",
@@ -642,7 +660,7 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     if let Some(p) = &args.json {
         let v = json!({
             "model": man.name, "model_dir": model_dir, "decoding": decoding, "threads": eargs.threads,
-            "sets": sets.iter().chain(std::iter::once(&unc)).map(LineStats::to_json).collect::<Vec<_>>(),
+            "sets": sets.iter().chain([&full200, &unc]).map(LineStats::to_json).collect::<Vec<_>>(),
             "growth_20_to_200_pct": growth,
             "cold_start_ms": cold, "cold_start_uncached_ms": cold_uncached, "cold_start_1tool_ms": cold1,
             "model_load_ms": model_load_ms, "tool_cache_load_ms_20": cached_load_ms,

@@ -67,6 +67,13 @@ pub struct EngineArgs {
     #[arg(long, value_name = "DIR", global = true, env = "NEEDLE_TOOL_CACHE")]
     pub tool_cache: Option<PathBuf>,
 
+    /// With more tools loaded than N, decode each request over only the N tools whose names,
+    /// descriptions and parameters share the most words with it (BM25), so a large catalogue
+    /// answers about as fast as N tools. The cost is recall: the right tool can be left out
+    /// when the request shares no word with it (docs/performance.md). 0: always all tools.
+    #[arg(long, value_name = "N", global = true, default_value_t = crate::shortlist::SHORTLIST_TOOLS)]
+    pub shortlist: usize,
+
     /// Print timings (model load, tool encoding, per query) on stderr.
     #[arg(long, short, global = true)]
     pub verbose: bool,

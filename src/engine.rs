@@ -44,6 +44,7 @@ use serde_json::Value;
 use crate::constrain::{Grammar, SchemaFilter, VocabTrie};
 use crate::model::{segment, KvCache, Model, ModelOptions};
 use crate::render::render_tool;
+use crate::shortlist::{Shortlister, SHORTLIST_TOOLS};
 use crate::tool_cache::{CachedTool, ToolCache};
 use crate::tools::Tool;
 
@@ -79,6 +80,9 @@ pub struct EngineOptions {
     pub no_constrain: bool,
     /// Directory of the on-disk tool-encoding cache (`src/tool_cache.rs`); `None`: no cache.
     pub tool_cache: Option<std::path::PathBuf>,
+    /// Decode each query over at most this many tools (`src/shortlist.rs`); `Some(0)`: always
+    /// all tools; `None`: [`SHORTLIST_TOOLS`].
+    pub shortlist: Option<usize>,
 }
 
 /// A call the model produced that was not printed, and why.
@@ -108,6 +112,8 @@ pub struct Prediction {
     pub ms: f64,
     /// The query was longer than `max_query_tokens` and was cut.
     pub query_truncated: bool,
+    /// Tools the decoder saw: all loaded tools, or the query's shortlist.
+    pub tools_seen: usize,
 }
 
 /// The model's output could not be read as calls.
@@ -162,12 +168,16 @@ pub struct Engine {
     layers: usize,
     heads: usize,
     head_dim: usize,
-    /// Memory buffers, one per decoder layer, each `[1, H, cap, D]`, and the mask `[cap]`.
-    mem_k: Vec<Vec<f32>>,
-    mem_v: Vec<Vec<f32>>,
-    mem_mask: Vec<i64>,
-    tool_rows: usize,
-    cap: usize,
+    /// The decoder memory of all loaded tools (and the query area).
+    memory: Memory,
+    /// With more tools than the shortlist size: the shortlisted tools' rows for the current
+    /// query (`shortlisted` true), the buffers reused from query to query.
+    short: Memory,
+    shortlisted: bool,
+    /// The lexical index that picks the shortlist (rebuilt when the tools change).
+    shortlister: Shortlister,
+    /// Shortlist size (0: off).
+    shortlist_len: usize,
     logits: Vec<f32>,
     raw_logits: Vec<f32>,
     pub last_encode: EncodeStats,
@@ -204,11 +214,11 @@ impl Engine {
             layers: c.n_decoder_layers,
             heads: c.n_kv_heads,
             head_dim: c.head_dim,
-            mem_k: Vec::new(),
-            mem_v: Vec::new(),
-            mem_mask: Vec::new(),
-            tool_rows: 0,
-            cap: 0,
+            memory: Memory::default(),
+            short: Memory::default(),
+            shortlisted: false,
+            shortlister: Shortlister::default(),
+            shortlist_len: opts.shortlist.unwrap_or(SHORTLIST_TOOLS),
             logits: Vec::new(),
             raw_logits: Vec::new(),
             last_encode: EncodeStats::default(),
@@ -224,6 +234,15 @@ impl Engine {
         }
         engine.layout(Vec::new())?;
         Ok(engine)
+    }
+
+    /// The shortlist size (0: every query is decoded over all tools).
+    pub fn shortlist_len(&self) -> usize {
+        self.shortlist_len
+    }
+
+    pub fn set_shortlist_len(&mut self, n: usize) {
+        self.shortlist_len = n;
     }
 
     /// Whether `predict` uses schema-constrained decoding (the default).
@@ -256,18 +275,14 @@ impl Engine {
 
     /// Recompiles the grammar from the loaded tools (called whenever the tool set changes).
     fn rebuild_grammar(&mut self) {
-        let tools: Vec<Value> = self
-            .tools
-            .iter()
-            .map(|t| {
-                serde_json::json!({
-                    "name": t.tool.name,
-                    "description": t.tool.description,
-                    "parameters": t.tool.parameters,
-                })
-            })
-            .collect();
-        self.grammar = Arc::new(Grammar::new(&tools));
+        self.grammar = Arc::new(Grammar::new(&self.tools_json(self.tools.iter().map(|t| &t.tool))));
+    }
+
+    /// Tools as the grammar reads them.
+    fn tools_json<'a>(&self, tools: impl Iterator<Item = &'a Tool>) -> Vec<Value> {
+        tools
+            .map(|t| serde_json::json!({"name": t.name, "description": t.description, "parameters": t.parameters}))
+            .collect()
     }
 
     pub fn tools(&self) -> impl Iterator<Item = &Tool> {
@@ -348,46 +363,27 @@ impl Engine {
             plan.push((rendered, len, source));
         }
         let tool_rows: usize = plan.iter().map(|p| p.1).sum();
-        let cap = tool_rows + self.model.manifest.max_query_tokens;
-        let mut mem_k = vec![vec![0.0f32; h_n * cap * d]; l_n];
-        let mut mem_v = vec![vec![0.0f32; h_n * cap * d]; l_n];
+        let mut memory = Memory::new(l_n, h_n, d, tool_rows, self.model.manifest.max_query_tokens);
         let mut encoded = Vec::with_capacity(tools.len());
         let (mut new_tools, mut new_rows, mut cached) = (0, 0, 0);
         let mut offset = 0;
         for (tool, (rendered, len, source)) in tools.into_iter().zip(plan) {
-            let n = len * d;
             match source {
-                Source::Kept { offset: old_offset } => {
-                    for l in 0..l_n {
-                        for h in 0..h_n {
-                            let (src, dst) = ((h * self.cap + old_offset) * d, (h * cap + offset) * d);
-                            mem_k[l][dst..dst + n].copy_from_slice(&self.mem_k[l][src..src + n]);
-                            mem_v[l][dst..dst + n].copy_from_slice(&self.mem_v[l][src..src + n]);
-                        }
-                    }
-                }
+                Source::Kept { offset: old_offset } => memory.copy_rows(offset, &self.memory, old_offset, len),
                 Source::New { segment } => {
                     let (kv, hit) = self.tool_kv(&segment)?;
                     cached += usize::from(hit);
                     new_tools += 1;
                     new_rows += len;
-                    // kv: [L, H, len, D] each.
-                    for l in 0..l_n {
-                        for h in 0..h_n {
-                            let (src, dst) = ((l * h_n + h) * n, (h * cap + offset) * d);
-                            mem_k[l][dst..dst + n].copy_from_slice(&kv.k[src..src + n]);
-                            mem_v[l][dst..dst + n].copy_from_slice(&kv.v[src..src + n]);
-                        }
-                    }
+                    memory.write_encoded(offset, &kv.k, &kv.v, len);
                 }
             }
             encoded.push(EncodedTool { tool, rendered, len, offset });
             offset += len;
         }
         self.tools = encoded;
-        (self.mem_k, self.mem_v, self.cap, self.tool_rows) = (mem_k, mem_v, cap, tool_rows);
-        self.mem_mask = vec![0; cap];
-        self.mem_mask[..tool_rows].fill(1);
+        self.memory = memory;
+        self.shortlister = Shortlister::new(self.tools.iter().map(|t| &t.tool));
         self.rebuild_grammar();
         self.last_encode = EncodeStats {
             tools: new_tools,
@@ -423,23 +419,48 @@ impl Engine {
     }
 
     /// Predicts the calls for one query: schema-constrained with jump-forward unless
-    /// constraints are off (`set_constrained(false)`), then unfiltered.
+    /// constraints are off (`set_constrained(false)`), then unfiltered. With more tools loaded
+    /// than the shortlist size, the query is decoded over its shortlist (and the grammar
+    /// allows only those tools).
     pub fn predict(&mut self, query: &str) -> Result<Prediction> {
+        let shortlist = self.shortlist(query);
         if self.constrained {
-            let mut filter = self.schema_filter();
-            self.predict_with(query, &mut filter)
+            let grammar = match &shortlist {
+                Some(idx) => Arc::new(Grammar::new(&self.tools_json(idx.iter().map(|&i| &self.tools[i].tool)))),
+                None => self.grammar.clone(),
+            };
+            let mut filter = SchemaFilter::new(grammar, self.vocab.clone());
+            self.decode(query, shortlist, &mut filter)
         } else {
-            self.predict_with(query, &mut NoFilter)
+            self.decode(query, shortlist, &mut NoFilter)
         }
     }
 
-    /// Predicts the calls for one query, filtering every step's logits through `filter`.
-    pub fn predict_with(
-        &mut self,
-        query: &str,
-        filter: &mut dyn LogitsFilter,
-    ) -> Result<Prediction> {
+    /// Predicts the calls for one query, filtering every step's logits through `filter`
+    /// (over the query's shortlist of tools when there is one, like `predict`).
+    pub fn predict_with(&mut self, query: &str, filter: &mut dyn LogitsFilter) -> Result<Prediction> {
+        let shortlist = self.shortlist(query);
+        self.decode(query, shortlist, filter)
+    }
+
+    /// Indices of the tools to decode `query` over, when there are too many to use them all.
+    pub fn shortlist(&self, query: &str) -> Option<Vec<usize>> {
+        let k = self.shortlist_len;
+        (k > 0 && self.tools.len() > k).then(|| self.shortlister.top(query, k))
+    }
+
+    fn decode(&mut self, query: &str, shortlist: Option<Vec<usize>>, filter: &mut dyn LogitsFilter) -> Result<Prediction> {
         let start = Instant::now();
+        self.shortlisted = false;
+        let tools_seen = match &shortlist {
+            Some(idx) => {
+                let spans: Vec<(usize, usize)> = idx.iter().map(|&i| (self.tools[i].offset, self.tools[i].len)).collect();
+                self.short.gather(&self.memory, &spans, self.model.manifest.max_query_tokens);
+                self.shortlisted = true;
+                idx.len()
+            }
+            None => self.tools.len(),
+        };
         let query_truncated = self.encode_query(query)?;
 
         let special = self.model.manifest.special_tokens.clone();
@@ -506,6 +527,7 @@ impl Engine {
             confidence,
             ms: start.elapsed().as_secs_f64() * 1e3,
             query_truncated,
+            tools_seen,
         })
     }
 
@@ -513,6 +535,7 @@ impl Engine {
     /// one decoder call (`S > 1`) or one call each: the jump-forward contract is that both give
     /// the same logits (up to float rounding). For tests.
     pub fn logits_after(&mut self, query: &str, tokens: &[u32], one_call: bool) -> Result<Vec<f32>> {
+        self.shortlisted = false;
         self.encode_query(query)?;
         let cache = self.model.decoder.empty_cache()?;
         let bos = self.model.manifest.special_tokens.bos as i64;
@@ -525,8 +548,9 @@ impl Engine {
     /// token); either way `self.logits` ends as the logits after the last token.
     fn feed(&mut self, input: &[i64], mut cache: KvCache, one_call: bool) -> Result<KvCache> {
         let chunk = if one_call { input.len() } else { 1 };
+        let mem = if self.shortlisted { &self.short } else { &self.memory };
         for part in input.chunks(chunk) {
-            cache = self.model.decoder.forward(part, &cache, &self.mem_k, &self.mem_v, &self.mem_mask, &mut self.logits)?;
+            cache = self.model.decoder.forward(part, &cache, &mem.k, &mem.v, &mem.mask, &mut self.logits)?;
         }
         Ok(cache)
     }
@@ -546,16 +570,8 @@ impl Engine {
                 l_n * h_n * n * d
             );
         }
-        for l in 0..l_n {
-            for h in 0..h_n {
-                let src = (l * h_n + h) * n * d;
-                let dst = (h * self.cap + self.tool_rows) * d;
-                self.mem_k[l][dst..dst + n * d].copy_from_slice(&out.k[src..src + n * d]);
-                self.mem_v[l][dst..dst + n * d].copy_from_slice(&out.v[src..src + n * d]);
-            }
-        }
-        self.mem_mask[self.tool_rows..].fill(0);
-        self.mem_mask[self.tool_rows..self.tool_rows + n].fill(1);
+        let mem = if self.shortlisted { &mut self.short } else { &mut self.memory };
+        mem.set_query(&out.k, &out.v, n);
         Ok(query_truncated)
     }
 
@@ -602,6 +618,88 @@ impl Engine {
             .unwrap_or(Value::Object(Default::default()));
         tool.validate_arguments(&arguments)
             .map_err(|e| format!("arguments do not match the parameters of \"{name}\": {e}"))
+    }
+}
+
+/// The decoder's memory: per decoder layer one K and one V buffer `[1, H, cap, D]`, with
+/// `cap = tool_rows + query_rows`: tool rows first, then the query area; and the mask `[cap]`
+/// (1 on tool rows and on the rows of the current query).
+#[derive(Default)]
+struct Memory {
+    k: Vec<Vec<f32>>,
+    v: Vec<Vec<f32>>,
+    mask: Vec<i64>,
+    cap: usize,
+    tool_rows: usize,
+    heads: usize,
+    head_dim: usize,
+}
+
+impl Memory {
+    fn new(layers: usize, heads: usize, head_dim: usize, tool_rows: usize, query_rows: usize) -> Memory {
+        let mut m = Memory { heads, head_dim, ..Memory::default() };
+        m.k = vec![Vec::new(); layers];
+        m.v = vec![Vec::new(); layers];
+        m.reset(tool_rows, query_rows);
+        m
+    }
+
+    /// Resizes for `tool_rows` + `query_rows` (keeping the allocations) and zeroes.
+    fn reset(&mut self, tool_rows: usize, query_rows: usize) {
+        self.tool_rows = tool_rows;
+        self.cap = tool_rows + query_rows;
+        let size = self.heads * self.cap * self.head_dim;
+        for buf in self.k.iter_mut().chain(self.v.iter_mut()) {
+            buf.clear();
+            buf.resize(size, 0.0);
+        }
+        self.mask.clear();
+        self.mask.resize(self.cap, 0);
+        self.mask[..tool_rows].fill(1);
+    }
+
+    /// Copies rows `src_row..src_row + len` of `src` to rows starting at `dst_row`.
+    fn copy_rows(&mut self, dst_row: usize, src: &Memory, src_row: usize, len: usize) {
+        let (d, n) = (self.head_dim, len * self.head_dim);
+        for l in 0..self.k.len() {
+            for h in 0..self.heads {
+                let (s, t) = ((h * src.cap + src_row) * d, (h * self.cap + dst_row) * d);
+                self.k[l][t..t + n].copy_from_slice(&src.k[l][s..s + n]);
+                self.v[l][t..t + n].copy_from_slice(&src.v[l][s..s + n]);
+            }
+        }
+    }
+
+    /// Writes an encoder output for one segment (`k`, `v`: `[L, H, len, D]`) at `dst_row`.
+    fn write_encoded(&mut self, dst_row: usize, k: &[f32], v: &[f32], len: usize) {
+        let (d, n) = (self.head_dim, len * self.head_dim);
+        for l in 0..self.k.len() {
+            for h in 0..self.heads {
+                let (s, t) = ((l * self.heads + h) * n, (h * self.cap + dst_row) * d);
+                self.k[l][t..t + n].copy_from_slice(&k[s..s + n]);
+                self.v[l][t..t + n].copy_from_slice(&v[s..s + n]);
+            }
+        }
+    }
+
+    /// Becomes the rows `spans` (`(row, len)` pairs) of `full`, plus an empty query area.
+    fn gather(&mut self, full: &Memory, spans: &[(usize, usize)], query_rows: usize) {
+        (self.heads, self.head_dim) = (full.heads, full.head_dim);
+        self.k.resize_with(full.k.len(), Vec::new);
+        self.v.resize_with(full.v.len(), Vec::new);
+        self.reset(spans.iter().map(|s| s.1).sum(), query_rows);
+        let mut row = 0;
+        for &(src_row, len) in spans {
+            self.copy_rows(row, full, src_row, len);
+            row += len;
+        }
+    }
+
+    /// Writes the query's encoder output into the query area and masks the rest of it.
+    fn set_query(&mut self, k: &[f32], v: &[f32], len: usize) {
+        self.write_encoded(self.tool_rows, k, v, len);
+        self.mask[self.tool_rows..].fill(0);
+        self.mask[self.tool_rows..self.tool_rows + len].fill(1);
     }
 }
 

@@ -15,6 +15,7 @@ pub mod ort_lib;
 pub mod output;
 pub mod pipe;
 pub mod render;
+pub mod shortlist;
 pub mod repl;
 pub mod tool_cache;
 pub mod tools;
@@ -92,6 +93,7 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>) -> Result<Engine>
         max_output_tokens: None,
         no_constrain: args.no_constrain,
         tool_cache: args.tool_cache_dir(),
+        shortlist: Some(args.shortlist),
     };
     let result = (|| {
         let mut engine = Engine::load(&dir, &opts).with_context(|| format!("cannot load model {}", dir.display()))?;
@@ -137,12 +139,13 @@ pub fn report_prediction(pred: &engine::Prediction, verbose: bool) {
     }
     if verbose {
         eprintln!(
-            "needle: {:.1} ms, {} tokens ({} forced), {} decoder calls, confidence {:.3}",
+            "needle: {:.1} ms, {} tokens ({} forced), {} decoder calls, confidence {:.3}, {} tool(s) seen",
             pred.ms,
             pred.tokens.len() + 1,
             pred.forced,
             pred.steps,
-            pred.confidence
+            pred.confidence,
+            pred.tools_seen
         );
     }
 }

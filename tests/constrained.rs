@@ -255,3 +255,29 @@ fn tool_set_changes_keep_the_memory_exact() {
     assert!(moved.set_tools(dup).is_err());
     assert_eq!(moved.tools().count(), 20);
 }
+
+/// Above the shortlist size a query is decoded over its shortlist only: exactly as if just
+/// those tools were loaded (same memory rows, same grammar), and every call names one of them.
+#[test]
+fn shortlisted_decoding_equals_loading_only_the_shortlist() {
+    let base = load("assistant-20.json");
+    let many = needle::bench::synthetic_tools(&base, 45).unwrap();
+    let mut big = engine(None);
+    big.set_tools(many.clone()).unwrap();
+    assert_eq!(big.shortlist_len(), needle::shortlist::SHORTLIST_TOOLS);
+    for q in ["turn off the kitchen lights", "what's the weather in Paris", "x"] {
+        let idx = big.shortlist(q).expect("45 tools > shortlist");
+        assert_eq!(idx.len(), needle::shortlist::SHORTLIST_TOOLS);
+        let chosen: Vec<Tool> = idx.iter().map(|&i| many[i].clone()).collect();
+        let mut small = engine(None);
+        small.set_tools(chosen.clone()).unwrap();
+        assert_eq!(small.shortlist(q), None);
+        let (a, b) = (big.predict(q).unwrap(), small.predict(q).unwrap());
+        assert_eq!(a.tools_seen, 20);
+        assert_eq!((a.tokens, a.steps), (b.tokens, b.steps), "{q}");
+        assert!(a.calls.iter().all(|c| chosen.iter().any(|t| t.name == c["name"].as_str().unwrap())));
+    }
+    big.set_shortlist_len(0);
+    assert_eq!(big.shortlist("x"), None);
+    assert_eq!(big.predict("x").unwrap().tools_seen, 45);
+}

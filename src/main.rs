@@ -98,7 +98,11 @@ fn run_default(eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
     match query {
         Some(q) => {
             let mut engine = load_engine(eargs, tools)?;
-            one_shot(&mut engine, &q, eargs, args)
+            let code = one_shot(&mut engine, &q, eargs, args);
+            // The process ends here: skip tearing down the sessions and buffers (~15 ms of a
+            // ~300 ms cold start); the OS reclaims all of it.
+            std::mem::forget(engine);
+            code
         }
         None if !std::io::stdin().is_terminal() => {
             let mut engine = load_engine(eargs, tools)?;

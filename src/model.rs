@@ -89,14 +89,18 @@ pub enum Device {
 #[derive(Debug, Clone, Default)]
 pub struct ModelOptions {
     pub device: Option<Device>,
-    /// Intra-op threads per session (ONNX Runtime's default when `None`).
+    /// Intra-op threads of the shared pool (ONNX Runtime's default when `None`: one per core).
     pub threads: Option<usize>,
     /// Explicit ONNX Runtime library (see `ort_lib`).
     pub ort_lib: Option<PathBuf>,
 }
 
-/// The ONNX Runtime environment; created once per process (the library can be loaded once).
-fn environment(ort_lib: Option<&Path>) -> Result<&'static ort::environment::Environment> {
+/// The ONNX Runtime environment; created once per process (the library can be loaded once),
+/// with one global intra-op thread pool (`threads` workers; ONNX Runtime's default: one per
+/// core) that both sessions share. Two per-session pools on 2 cores fought each other: the
+/// global pool took the 20-tool line from ~92 to ~62 ms (docs/performance.md). The first
+/// model loaded in a process fixes `threads`.
+fn environment(ort_lib: Option<&Path>, threads: Option<usize>) -> Result<&'static ort::environment::Environment> {
     static ENV: OnceLock<ort::environment::Environment> = OnceLock::new();
     if let Some(env) = ENV.get() {
         return Ok(env);
@@ -104,8 +108,19 @@ fn environment(ort_lib: Option<&Path>) -> Result<&'static ort::environment::Envi
     let lib = crate::ort_lib::locate(ort_lib)?;
     let builder = ort::init_from(&lib)
         .map_err(|e| anyhow!("cannot load ONNX Runtime from {}: {e}", lib.display()))?;
+    let mut pool = ort::environment::GlobalThreadPoolOptions::default();
+    if let Some(n) = threads {
+        pool = pool.with_intra_threads(n).map_err(|e| anyhow!("--threads {n}: {e}"))?;
+    }
+    // Workers sleep between parallel sections instead of spinning: on 2 cores a spinning
+    // worker takes the CPU from the thread preparing the other session at load (sessions
+    // 200 -> 150 ms) and per-line time is the same (docs/performance.md).
+    // `NEEDLE_ORT_SPIN=1` spins, for measurements.
+    let spin = std::env::var("NEEDLE_ORT_SPIN").is_ok_and(|v| v == "1");
+    pool = pool.with_spin_control(spin).map_err(|e| anyhow!("{e}"))?;
     let env = builder
         .with_name("needle")
+        .with_global_thread_pool(pool)
         .build()
         .map_err(|e| anyhow!("cannot start ONNX Runtime ({}): {e}", lib.display()))?;
     Ok(ENV.get_or_init(|| env))
@@ -118,16 +133,11 @@ fn session(
     pre_optimized: bool,
     warn: bool,
 ) -> Result<(Session, Device)> {
-    let mut builder = Session::builder(env).map_err(|e| anyhow!("{e}"))?;
+    let mut builder = Session::builder(env).map_err(|e| anyhow!("{e}"))?; // uses the global pool
     if pre_optimized {
         builder = builder
             .with_optimization_level(ort::session::builder::GraphOptimizationLevel::Disable)
             .map_err(|e| anyhow!("{e}"))?;
-    }
-    if let Some(n) = opts.threads {
-        builder = builder
-            .with_intra_threads(n)
-            .map_err(|e| anyhow!("--threads {n}: {e}"))?;
     }
     builder = measurement_knobs(builder)?;
     let (builder, device) = with_device(builder, opts.device.unwrap_or(Device::Cpu), warn);
@@ -139,9 +149,9 @@ fn session(
 }
 
 /// Session levers for measurements (docs/performance.md), read from the environment; unset
-/// means ONNX Runtime's defaults. `NEEDLE_ORT_OPT=off|basic|extended|all` (graph optimisation
-/// level), `NEEDLE_ORT_SPIN=0` (intra-op threads block instead of spinning),
-/// `NEEDLE_ORT_MEM_PATTERN=0` (no memory-pattern planning).
+/// means needle's defaults. `NEEDLE_ORT_OPT=off|basic|extended|all` (graph optimisation
+/// level; default: off for pre-optimised graphs, else all), `NEEDLE_ORT_MEM_PATTERN=0` (no
+/// memory-pattern planning). (`NEEDLE_ORT_SPIN=1`: see `environment`.)
 fn measurement_knobs(builder: ort::session::builder::SessionBuilder) -> Result<ort::session::builder::SessionBuilder> {
     use ort::session::builder::GraphOptimizationLevel as G;
     let mut b = builder;
@@ -154,9 +164,6 @@ fn measurement_knobs(builder: ort::session::builder::SessionBuilder) -> Result<o
             _ => bail!("NEEDLE_ORT_OPT={v}: expected off, basic, extended or all"),
         };
         b = b.with_optimization_level(level).map_err(|e| anyhow!("{e}"))?;
-    }
-    if std::env::var("NEEDLE_ORT_SPIN").is_ok_and(|v| v == "0") {
-        b = b.with_intra_op_spinning(false).map_err(|e| anyhow!("{e}"))?;
     }
     if std::env::var("NEEDLE_ORT_MEM_PATTERN").is_ok_and(|v| v == "0") {
         b = b.with_memory_pattern(false).map_err(|e| anyhow!("{e}"))?;
@@ -357,7 +364,7 @@ impl Model {
         let tok_path = dir.join(&manifest.files.tokenizer);
         let tokenizer = Tokenizer::from_file(&tok_path)
             .map_err(|e| anyhow!("cannot load tokenizer {}: {e}", tok_path.display()))?;
-        let env = environment(opts.ort_lib.as_deref())?;
+        let env = environment(opts.ort_lib.as_deref(), opts.threads)?;
         let enc_path = dir.join(&manifest.files.encoder);
         let dec_path = dir.join(&manifest.files.decoder);
         for p in [&enc_path, &dec_path] {

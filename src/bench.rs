@@ -442,7 +442,7 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     let (pipe_ms, pipe_rss, _) = timed_child(child_base(eargs, &model_dir, &tools_path, &cache)?, Some(&text))?;
 
     let t0 = Instant::now();
-    let mut engine = crate::load_engine(eargs, Vec::new())?;
+    let mut engine = crate::load_engine(eargs, Vec::new(), false)?;
     let model_load_ms = t0.elapsed().as_secs_f64() * 1e3;
     // In process: tool loading means encoding. The cache is measured once, below.
     engine.tool_cache = None;

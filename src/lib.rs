@@ -72,8 +72,9 @@ pub fn error_text(err: &anyhow::Error) -> String {
     text
 }
 
-/// Loads the engine with a spinner on a terminal; `--verbose` prints timings.
-pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>) -> Result<Engine> {
+/// Loads the engine with a spinner on a terminal; `--verbose` prints timings. `one_shot`: the
+/// process answers one request (threads tuned for a fast start, see `ModelOptions::spin`).
+pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -> Result<Engine> {
     let start = Instant::now();
     let dir = model::locate_model_dir(args.model.as_deref())?;
     let spinner = indicatif::ProgressBar::new_spinner();
@@ -89,6 +90,7 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>) -> Result<Engine>
             device: Some(args.device),
             threads: args.threads.map(usize::from),
             ort_lib: args.ort_lib.clone(),
+            spin: !one_shot,
         },
         max_output_tokens: None,
         no_constrain: args.no_constrain,

@@ -41,7 +41,7 @@ fn run(cli: &mut Cli) -> Result<u8> {
     match &cli.command {
         Some(Command::Tools(ToolsCommand::Check { paths, rendered })) => tools_check(paths, *rendered),
         Some(Command::Eval(args)) => {
-            let mut engine = load_engine(&cli.engine, Vec::new())?;
+            let mut engine = load_engine(&cli.engine, Vec::new(), false)?;
             needle::eval::run(args, &mut engine)?;
             Ok(EXIT_OK)
         }
@@ -97,7 +97,7 @@ fn run_default(eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
     }
     match query {
         Some(q) => {
-            let mut engine = load_engine(eargs, tools)?;
+            let mut engine = load_engine(eargs, tools, true)?;
             let code = one_shot(&mut engine, &q, eargs, args);
             // The process ends here: skip tearing down the sessions and buffers (~15 ms of a
             // ~300 ms cold start); the OS reclaims all of it.
@@ -105,11 +105,11 @@ fn run_default(eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
             code
         }
         None if !std::io::stdin().is_terminal() => {
-            let mut engine = load_engine(eargs, tools)?;
+            let mut engine = load_engine(eargs, tools, false)?;
             pipe::run(&mut engine, eargs, args)
         }
         None => {
-            let engine = load_engine(eargs, tools)?;
+            let engine = load_engine(eargs, tools, false)?;
             repl::run(engine, eargs, args)
         }
     }

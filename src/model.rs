@@ -93,14 +93,17 @@ pub struct ModelOptions {
     pub threads: Option<usize>,
     /// Explicit ONNX Runtime library (see `ort_lib`).
     pub ort_lib: Option<PathBuf>,
+    /// The thread pool's workers spin while waiting for work (faster per request, slower
+    /// start; see `environment`). Pipe, REPL and eval spin; one-shot does not.
+    pub spin: bool,
 }
 
 /// The ONNX Runtime environment; created once per process (the library can be loaded once),
 /// with one global intra-op thread pool (`threads` workers; ONNX Runtime's default: one per
 /// core) that both sessions share. Two per-session pools on 2 cores fought each other: the
 /// global pool took the 20-tool line from ~92 to ~62 ms (docs/performance.md). The first
-/// model loaded in a process fixes `threads`.
-fn environment(ort_lib: Option<&Path>, threads: Option<usize>) -> Result<&'static ort::environment::Environment> {
+/// model loaded in a process fixes `threads` and `spin`.
+fn environment(ort_lib: Option<&Path>, threads: Option<usize>, spin: bool) -> Result<&'static ort::environment::Environment> {
     static ENV: OnceLock<ort::environment::Environment> = OnceLock::new();
     if let Some(env) = ENV.get() {
         return Ok(env);
@@ -112,11 +115,15 @@ fn environment(ort_lib: Option<&Path>, threads: Option<usize>) -> Result<&'stati
     if let Some(n) = threads {
         pool = pool.with_intra_threads(n).map_err(|e| anyhow!("--threads {n}: {e}"))?;
     }
-    // Workers sleep between parallel sections instead of spinning: on 2 cores a spinning
-    // worker takes the CPU from the thread preparing the other session at load (sessions
-    // 200 -> 150 ms) and per-line time is the same (docs/performance.md).
-    // `NEEDLE_ORT_SPIN=1` spins, for measurements.
-    let spin = std::env::var("NEEDLE_ORT_SPIN").is_ok_and(|v| v == "1");
+    // Spinning workers answer a decoder step sooner (20-tool line ~64 -> ~56 ms) but on 2
+    // cores they take the CPU from the thread preparing the other session at load (sessions
+    // ~150 -> ~200 ms): worth it for many lines, not for one (docs/performance.md).
+    // `NEEDLE_ORT_SPIN=0|1` overrides, for measurements.
+    let spin = match std::env::var("NEEDLE_ORT_SPIN").as_deref() {
+        Ok("0") => false,
+        Ok("1") => true,
+        _ => spin,
+    };
     pool = pool.with_spin_control(spin).map_err(|e| anyhow!("{e}"))?;
     let env = builder
         .with_name("needle")
@@ -364,7 +371,7 @@ impl Model {
         let tok_path = dir.join(&manifest.files.tokenizer);
         let tokenizer = Tokenizer::from_file(&tok_path)
             .map_err(|e| anyhow!("cannot load tokenizer {}: {e}", tok_path.display()))?;
-        let env = environment(opts.ort_lib.as_deref(), opts.threads)?;
+        let env = environment(opts.ort_lib.as_deref(), opts.threads, opts.spin)?;
         let enc_path = dir.join(&manifest.files.encoder);
         let dec_path = dir.join(&manifest.files.decoder);
         for p in [&enc_path, &dec_path] {

@@ -394,14 +394,10 @@ impl Engine {
         Ok(())
     }
 
-    /// K/V of one tool segment, from the tool cache (true) or the encoder (false; then cached).
-    fn tool_kv(&mut self, segment: &[u32]) -> Result<(CachedTool, bool)> {
+    /// One segment through `encoder.onnx` (batch 1): K and V, each `[L, H, len, D]`.
+    fn encode_segment(&mut self, segment: &[u32]) -> Result<crate::model::CrossKv> {
         let (l_n, h_n, d) = (self.layers, self.heads, self.head_dim);
         let n = segment.len();
-        let shape = [l_n, h_n, n, d];
-        if let Some(hit) = self.tool_cache.as_mut().and_then(|c| c.get(segment)).filter(|c| c.shape == shape) {
-            return Ok((hit, true));
-        }
         let ids: Vec<i64> = segment.iter().map(|&i| i as i64).collect();
         let out = self.model.encoder.forward(&ids, &vec![1; n], 1, n)?;
         let expect = l_n * h_n * n * d;
@@ -411,6 +407,18 @@ impl Engine {
                 out.k.len()
             );
         }
+        Ok(out)
+    }
+
+    /// K/V of one tool segment, from the tool cache (true) or the encoder (false; then cached).
+    fn tool_kv(&mut self, segment: &[u32]) -> Result<(CachedTool, bool)> {
+        let (l_n, h_n, d) = (self.layers, self.heads, self.head_dim);
+        let n = segment.len();
+        let shape = [l_n, h_n, n, d];
+        if let Some(hit) = self.tool_cache.as_mut().and_then(|c| c.get(segment)).filter(|c| c.shape == shape) {
+            return Ok((hit, true));
+        }
+        let out = self.encode_segment(segment)?;
         let kv = CachedTool { shape, k: out.k, v: out.v };
         if let Some(cache) = self.tool_cache.as_mut() {
             cache.put(segment, &kv);
@@ -557,19 +565,9 @@ impl Engine {
 
     /// Encodes the query into the memory's query area; true when it was truncated.
     fn encode_query(&mut self, query: &str) -> Result<bool> {
-        let (l_n, h_n, d) = (self.layers, self.heads, self.head_dim);
         let (seg, query_truncated) = self.query_segment(query)?;
-
         let n = seg.len();
-        let ids: Vec<i64> = seg.iter().map(|&i| i as i64).collect();
-        let out = self.model.encoder.forward(&ids, &vec![1; n], 1, n)?;
-        if out.k.len() != l_n * h_n * n * d {
-            bail!(
-                "encoder.onnx returned {} values for cross_k, expected {}",
-                out.k.len(),
-                l_n * h_n * n * d
-            );
-        }
+        let out = self.encode_segment(&seg)?;
         let mem = if self.shortlisted { &mut self.short } else { &mut self.memory };
         mem.set_query(&out.k, &out.v, n);
         Ok(query_truncated)

@@ -61,6 +61,30 @@ def rope(x, tables):
     return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], dim=-1)
 
 
+class _OnnxReshape(torch.autograd.Function):
+    """torch.reshape that exports as one ONNX Reshape with a constant shape (see `reshape`)."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        return x.reshape([x.shape[i] if n == 0 else n for i, n in enumerate(shape)])
+
+    @staticmethod
+    def symbolic(g, x, shape):
+        return g.op("Reshape", x, g.op("Constant", value_t=torch.tensor(shape, dtype=torch.int64)))
+
+
+def reshape(x, shape):
+    """Reshape with ONNX semantics: 0 keeps that dimension of x, -1 is inferred.
+
+    Why: torch's reshape with sizes taken from x.shape is exported as Shape/Gather/Unsqueeze/
+    Concat arithmetic before every Reshape (about half of the decoder graph's nodes, each a few
+    microseconds per step on the CPU). Written with 0 and -1, the exported graph has one Reshape
+    with a constant shape. Outside an ONNX export this is plain torch.reshape."""
+    if torch.onnx.is_in_onnx_export():
+        return _OnnxReshape.apply(x, [int(n) for n in shape])
+    return x.reshape([x.shape[i] if n == 0 else n for i, n in enumerate(shape)])
+
+
 def attention(q, k, v, bias, use_sdpa: bool):
     """q: [B, H, S, D]; k, v: [B, Hkv, T, D]; bias: additive mask broadcastable to [B, H, S, T]."""
     if use_sdpa:
@@ -73,15 +97,18 @@ def attention(q, k, v, bias, use_sdpa: bool):
     # The query heads sharing a kv head are stacked as rows ([B, Hkv, rep*S, D]), so k and v
     # are used as they come in (no per-layer copy, transpose or broadcast of the memory); the
     # scale goes on q (S rows), not on the scores (M columns).
-    b, h, s, d = q.shape
+    h, d = q.shape[1], q.shape[3]
     hkv = k.shape[1]
     rep = h // hkv
-    q = q.reshape(b, hkv, rep * s, d) * (1.0 / math.sqrt(d))
+    q = reshape(q, (0, hkv, -1, d)) * (1.0 / math.sqrt(d))                          # [B, Hkv, rep*S, D]
     scores = torch.matmul(q, k.transpose(-1, -2))                                   # [B, Hkv, rep*S, T]
-    t = scores.shape[-1]
-    scores = (scores.reshape(b, hkv, rep, s, t) + bias.unsqueeze(2)).reshape(b, hkv, rep * s, t)
-    out = torch.matmul(torch.softmax(scores, dim=-1), v)                           # [B, Hkv, rep*S, D]
-    return out.reshape(b, h, s, d)
+    if bias.shape[-2] > 1:
+        # A bias per query row (causal self-attention, [B, 1, S, T]): one copy per stacked
+        # head, matching the rows r*S + s. (Decided when tracing: the export's sample feeds
+        # S = 2 new tokens, so the decoder graph always tiles, which is also right for S = 1.)
+        bias = bias.repeat(1, 1, rep, 1)
+    out = torch.matmul(torch.softmax(scores + bias, dim=-1), v)                    # [B, Hkv, rep*S, D]
+    return reshape(out, (0, h, -1, d))
 
 
 class Attention(nn.Module):
@@ -98,20 +125,18 @@ class Attention(nn.Module):
 
     def keys_values(self, x, rope_tab=None):
         """k, v: [B, Hkv, T, D]; RoPE on k when rope tables are given (self-attention)."""
-        b, t, _ = x.shape
-        k = self.k_norm(self.wk(x).view(b, t, self.cfg.n_kv_heads, self.cfg.head_dim)).transpose(1, 2)
-        v = self.wv(x).view(b, t, self.cfg.n_kv_heads, self.cfg.head_dim).transpose(1, 2)
+        k = self.k_norm(reshape(self.wk(x), (0, -1, self.cfg.n_kv_heads, self.cfg.head_dim))).transpose(1, 2)
+        v = reshape(self.wv(x), (0, -1, self.cfg.n_kv_heads, self.cfg.head_dim)).transpose(1, 2)
         if rope_tab is not None:
             k = rope(k, rope_tab)
         return k, v
 
     def forward(self, x, k, v, bias, rope_tab=None, use_sdpa=True):
-        b, s, _ = x.shape
-        q = self.q_norm(self.wq(x).view(b, s, self.cfg.n_heads, self.cfg.head_dim)).transpose(1, 2)
+        q = self.q_norm(reshape(self.wq(x), (0, -1, self.cfg.n_heads, self.cfg.head_dim))).transpose(1, 2)
         if rope_tab is not None:
             q = rope(q, rope_tab)
         out = attention(q, k, v, bias, use_sdpa)
-        return self.wo(out.transpose(1, 2).reshape(b, s, -1))
+        return self.wo(reshape(out.transpose(1, 2), (0, 0, -1)))
 
 
 class GatedResidual(nn.Module):

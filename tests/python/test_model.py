@@ -56,3 +56,22 @@ def test_segments_are_independent_and_order_free():
         return m.decode(bos, empty, empty, ck, cv, torch.ones(1, memory.shape[1], dtype=torch.long), use_sdpa=False)[0]
 
     assert torch.allclose(first_logits([tool_a, tool_b, query]), first_logits([query, tool_b, tool_a]), atol=1e-5)
+
+
+def test_reshape_has_onnx_semantics_and_exports_without_shape_arithmetic(tmp_path):
+    import onnx
+    from pipeline.model import reshape
+
+    x = torch.arange(2 * 3 * 8, dtype=torch.float32).reshape(2, 3, 8)
+    assert torch.equal(reshape(x, (0, -1, 2, 4)), x.reshape(2, 3, 2, 4))
+    assert torch.equal(reshape(x, (0, 0, -1)), x)
+
+    class Split(torch.nn.Module):
+        def forward(self, x):
+            return reshape(x, (0, -1, 2, 4)).transpose(1, 2)
+
+    path = tmp_path / "m.onnx"
+    torch.onnx.export(Split(), (x,), str(path), input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "B", 1: "T"}}, opset_version=17, dynamo=False)
+    ops = [n.op_type for n in onnx.load(str(path)).graph.node]
+    assert "Reshape" in ops and not {"Shape", "Gather", "Concat"} & set(ops), ops

@@ -153,13 +153,19 @@ impl LineStats {
         self.tokens.iter().sum::<f64>() / (dec_ms / 1e3)
     }
 
+    /// Decode time per decoder call: (line − query encoder pass) summed over lines / calls.
+    fn ms_per_decoder_call(&self) -> f64 {
+        let dec_ms: f64 = self.ms.iter().zip(&self.enc_ms).map(|(a, b)| (a - b).max(0.0)).sum();
+        dec_ms / self.steps.iter().sum::<f64>().max(1.0)
+    }
+
     fn to_json(&self) -> Value {
         json!({
             "label": self.label, "tools": self.tools, "memory_rows": self.rows, "tool_load_ms": self.load_ms,
             "lines": self.ms.len(), "median_ms": median(&self.ms), "p95_ms": p95(&self.ms),
             "mean_tokens": mean(&self.tokens), "mean_decoder_calls": mean(&self.steps),
             "mean_forced_tokens": mean(&self.forced), "query_encode_median_ms": median(&self.enc_ms),
-            "decoder_tokens_per_s": self.decode_tok_per_s(), "errors": self.errors,
+            "decoder_tokens_per_s": self.decode_tok_per_s(), "ms_per_decoder_call": self.ms_per_decoder_call(), "errors": self.errors,
             "median_gflop_per_line": median(&self.flops) / 1e9,
         })
     }
@@ -552,6 +558,12 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     o += &format!(
         "| growth 20 -> 200 tools per decoded token (decoder tok/s; shortlist of {shortlist}) | {:+.1}% | |\n",
         (s20.decode_tok_per_s() / s200.decode_tok_per_s() - 1.0) * 100.0
+    );
+    o += &format!(
+        "| growth 20 -> 200 tools per decoder call (decode ms / calls; shortlist of {shortlist}) | {:+.1}% ({:.2} -> {:.2} ms) | |\n",
+        (s200.ms_per_decoder_call() / s20.ms_per_decoder_call() - 1.0) * 100.0,
+        s20.ms_per_decoder_call(),
+        s200.ms_per_decoder_call()
     );
     o += &format!(
         "| growth 20 -> 200 tools without the shortlist (median) | {:+.1}% | |\n",

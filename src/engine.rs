@@ -642,13 +642,15 @@ impl Memory {
         m
     }
 
-    /// Resizes for `tool_rows` + `query_rows` (keeping the allocations) and zeroes.
+    /// Resizes for `tool_rows` + `query_rows`, keeping the allocations and not clearing old
+    /// values: every tool row is written next, and query-area rows are either written or
+    /// masked out (old rows are finite, so a masked row adds exactly nothing). This saves
+    /// rewriting the whole buffer for each shortlisted request.
     fn reset(&mut self, tool_rows: usize, query_rows: usize) {
         self.tool_rows = tool_rows;
         self.cap = tool_rows + query_rows;
         let size = self.heads * self.cap * self.head_dim;
         for buf in self.k.iter_mut().chain(self.v.iter_mut()) {
-            buf.clear();
             buf.resize(size, 0.0);
         }
         self.mask.clear();

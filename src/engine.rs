@@ -1,15 +1,19 @@
-//! The inference engine: tool cache, per-query prediction, call validation.
+//! The inference engine: loaded tools and the decoder memory, per-query prediction, call
+//! validation.
 //!
 //! Tools are encoded once, when they are set or added (never per query): every tool segment
 //! goes through `encoder.onnx` alone (batch 1: no padding, and a tool's K/V do not depend on
 //! which other tools are loaded, since int8 activations are quantised per call), or comes from
-//! the on-disk [`ToolCache`] when this model has encoded the same tool before. The decoder's memory is one preallocated buffer
-//! per decoder layer, `[1, H, M, D]` with `M = tool rows + max_query_tokens`: tool rows first,
-//! then a query area (one input per layer, so ONNX Runtime reads them in place every step). Per query only the query area is written (its unused rows are masked with
-//! `memory_mask = 0`), so the tools part is never copied per line. Decoding is greedy with the
-//! self-attention KV cache, up to `eos` or `max_output_tokens`, and every step's logits pass
-//! through a [`LogitsFilter`] (a no-op unless one is given; schema-constrained decoding plugs
-//! in there).
+//! the on-disk [`ToolCache`] when this model has encoded the same tool before. The decoder's
+//! memory (`Memory`) is one buffer per decoder layer, `[1, H, M, D]` with
+//! `M = tool rows + max_query_tokens`: tool rows first, then a query area (one input per layer,
+//! so ONNX Runtime reads them in place every step). Per query only the query area is written
+//! (its unused rows are masked with `memory_mask = 0`), so the tools part is never copied per
+//! line. With more tools loaded than the shortlist size (`src/shortlist.rs`), a query is
+//! decoded over a second memory holding only its shortlisted tools' rows, gathered per query.
+//! Decoding is greedy with the self-attention KV cache, up to `eos` or `max_output_tokens`, and
+//! every step's logits pass through a [`LogitsFilter`] (a no-op unless one is given;
+//! schema-constrained decoding plugs in there).
 //!
 //! By default decoding is **schema-constrained** (`src/constrain.rs`, docs/constrained-decoding.md):
 //! the tokenizer's [`VocabTrie`] is built once at load, the [`Grammar`] is rebuilt whenever the

@@ -30,6 +30,16 @@ use cli::EngineArgs;
 use engine::{Engine, EngineOptions};
 use model::ModelOptions;
 
+/// needle's directory under an XDG base directory: `$<var>/needle`, else
+/// `$HOME/<home_default>/needle` (e.g. `XDG_CACHE_HOME`, `.cache`); `None` without either.
+pub fn xdg_needle_dir(var: &str, home_default: &str) -> Option<std::path::PathBuf> {
+    let base = std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(home_default)))?;
+    Some(base.join("needle"))
+}
+
 /// Exit codes.
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_NO_CALL: u8 = 1;

@@ -81,11 +81,7 @@ fn history_path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("NEEDLE_HISTORY").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
-    let state = std::env::var_os("XDG_STATE_HOME")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
-    Some(state.join("needle/history"))
+    Some(crate::xdg_needle_dir("XDG_STATE_HOME", ".local/state")?.join("history"))
 }
 
 struct Repl {

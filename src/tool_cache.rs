@@ -45,11 +45,7 @@ pub struct ToolCache {
 
 /// The default cache directory: `$XDG_CACHE_HOME/needle`, else `$HOME/.cache/needle`.
 pub fn default_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("needle"))
+    crate::xdg_needle_dir("XDG_CACHE_HOME", ".cache")
 }
 
 impl ToolCache {

@@ -63,7 +63,8 @@ pub struct EngineArgs {
     /// Where encoded tools are cached across runs (a tool set seen before loads in
     /// milliseconds instead of being run through the encoder again; entries are checked
     /// against the model and the tool, and the directory is kept under 512 MiB).
-    /// Default: $XDG_CACHE_HOME/needle, else ~/.cache/needle. `off` turns the cache off.
+    /// Default: $XDG_CACHE_HOME/needle, else ~/.cache/needle (`needle eval`: off). `off` turns
+    /// the cache off.
     #[arg(long, value_name = "DIR", global = true, env = "NEEDLE_TOOL_CACHE")]
     pub tool_cache: Option<PathBuf>,
 

@@ -19,6 +19,12 @@ use needle::{
 };
 
 fn main() -> ExitCode {
+    // ONNX Runtime otherwise writes a device id and a small database under
+    // ~/.cache/Microsoft/DeveloperTools on every start: a local tool should leave no trace it
+    // was not asked for. Set before any thread exists; an explicit setting is kept.
+    if std::env::var_os("ORT_DISABLE_TELEMETRY").is_none() {
+        std::env::set_var("ORT_DISABLE_TELEMETRY", "1");
+    }
     let mut cli = Cli::parse();
     match run(&mut cli) {
         Ok(code) => ExitCode::from(code),
@@ -41,7 +47,10 @@ fn run(cli: &mut Cli) -> Result<u8> {
     match &cli.command {
         Some(Command::Tools(ToolsCommand::Check { paths, rendered })) => tools_check(paths, *rendered),
         Some(Command::Eval(args)) => {
-            let mut engine = load_engine(&cli.engine, Vec::new(), false)?;
+            // Every eval row brings its own one-off tool set: no tool cache unless asked for.
+            let mut eargs = cli.engine.clone();
+            eargs.tool_cache.get_or_insert_with(|| "off".into());
+            let mut engine = load_engine(&eargs, Vec::new(), false)?;
             needle::eval::run(args, &mut engine)?;
             Ok(EXIT_OK)
         }

@@ -127,6 +127,7 @@ fn environment(ort_lib: Option<&Path>, threads: Option<usize>, spin: bool) -> Re
     pool = pool.with_spin_control(spin).map_err(|e| anyhow!("{e}"))?;
     let env = builder
         .with_name("needle")
+        .with_telemetry(false)
         .with_global_thread_pool(pool)
         .build()
         .map_err(|e| anyhow!("cannot start ONNX Runtime ({}): {e}", lib.display()))?;

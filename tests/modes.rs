@@ -435,3 +435,54 @@ fn no_tools_warns_and_answers() {
     assert_eq!(code(&o), 1);
     assert!(stderr(&o).contains("no tools loaded"));
 }
+
+/// Files needle writes on its own: the tool cache under `~/.cache/needle` and nothing else (no
+/// ONNX Runtime device-id files); `needle eval` writes none (its rows bring one-off tool sets).
+#[test]
+fn writes_only_its_tool_cache_under_home() {
+    let home = scratch("home");
+    let files = |dir: &std::path::Path| -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push(p.strip_prefix(dir).unwrap().display().to_string());
+                }
+            }
+        }
+        out
+    };
+    let mut c = base();
+    c.env("HOME", &home)
+        .env_remove("NEEDLE_TOOL_CACHE")
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("ORT_DISABLE_TELEMETRY")
+        .args(["--force-output", "[]", "hello"]);
+    let o = run(&mut c, None);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let written = files(&home);
+    assert_eq!(written.len(), 20, "{written:?}");
+    assert!(written.iter().all(|f| f.starts_with(".cache/needle/") && f.ends_with(".kv")), "{written:?}");
+
+    let eval_home = scratch("eval-home");
+    let rows = write(
+        &eval_home,
+        "rows.jsonl",
+        r#"{"id":"r1","category":"simple","tools":[{"name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}],"query":"weather in Oslo","answers":[{"get_weather":{"city":["Oslo"]}}]}"#,
+    );
+    let mut c = needle();
+    c.env("HOME", &eval_home)
+        .env_remove("NEEDLE_TOOL_CACHE")
+        .env_remove("XDG_CACHE_HOME")
+        .arg("eval")
+        .arg("--model")
+        .arg(model())
+        .arg(&rows);
+    let o = run(&mut c, None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(files(&eval_home), ["rows.jsonl"]);
+}

@@ -18,11 +18,12 @@ Random values: it measures time, not accuracy.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import onnxruntime as ort
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
+
+from bench_graphs import median_ms
 
 HEADS, QUERY_ROWS, HEAD_DIM, LAYERS = 4, 2, 64, 6   # kv heads, query heads per kv head, D, L
 MS = "com.microsoft"
@@ -78,17 +79,6 @@ def int8_graph(rows, rng):
             ]
             outputs.append(f"o{t}")
     return session(nodes, inputs, outputs), feeds
-
-
-def median_ms(sess, feeds, runs=50):
-    for _ in range(5):
-        sess.run(None, feeds)
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        sess.run(None, feeds)
-        times.append(time.perf_counter() - t)
-    return float(np.median(times) * 1e3)
 
 
 def main():

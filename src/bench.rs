@@ -148,15 +148,18 @@ struct LineStats {
 }
 
 impl LineStats {
-    fn decode_tok_per_s(&self) -> f64 {
-        let dec_ms: f64 = self.ms.iter().zip(&self.enc_ms).map(|(a, b)| (a - b).max(0.0)).sum();
-        self.tokens.iter().sum::<f64>() / (dec_ms / 1e3)
+    /// Decoding time of all lines: each line minus its query's encoder pass.
+    fn decode_ms(&self) -> f64 {
+        self.ms.iter().zip(&self.enc_ms).map(|(a, b)| (a - b).max(0.0)).sum()
     }
 
-    /// Decode time per decoder call: (line − query encoder pass) summed over lines / calls.
+    fn decode_tok_per_s(&self) -> f64 {
+        self.tokens.iter().sum::<f64>() / (self.decode_ms() / 1e3)
+    }
+
+    /// Decoding time per decoder call.
     fn ms_per_decoder_call(&self) -> f64 {
-        let dec_ms: f64 = self.ms.iter().zip(&self.enc_ms).map(|(a, b)| (a - b).max(0.0)).sum();
-        dec_ms / self.steps.iter().sum::<f64>().max(1.0)
+        self.decode_ms() / self.steps.iter().sum::<f64>().max(1.0)
     }
 
     fn to_json(&self) -> Value {

@@ -279,15 +279,9 @@ impl Engine {
 
     /// Recompiles the grammar from the loaded tools (called whenever the tool set changes).
     fn rebuild_grammar(&mut self) {
-        self.grammar = Arc::new(Grammar::new(&self.tools_json(self.tools.iter().map(|t| &t.tool))));
+        self.grammar = Arc::new(Grammar::new(&grammar_tools(self.tools.iter().map(|t| &t.tool))));
     }
 
-    /// Tools as the grammar reads them.
-    fn tools_json<'a>(&self, tools: impl Iterator<Item = &'a Tool>) -> Vec<Value> {
-        tools
-            .map(|t| serde_json::json!({"name": t.name, "description": t.description, "parameters": t.parameters}))
-            .collect()
-    }
 
     pub fn tools(&self) -> impl Iterator<Item = &Tool> {
         self.tools.iter().map(|t| &t.tool)
@@ -438,7 +432,7 @@ impl Engine {
         let shortlist = self.shortlist(query);
         if self.constrained {
             let grammar = match &shortlist {
-                Some(idx) => Arc::new(Grammar::new(&self.tools_json(idx.iter().map(|&i| &self.tools[i].tool)))),
+                Some(idx) => Arc::new(Grammar::new(&grammar_tools(idx.iter().map(|&i| &self.tools[i].tool)))),
                 None => self.grammar.clone(),
             };
             let mut filter = SchemaFilter::new(grammar, self.vocab.clone());
@@ -705,6 +699,13 @@ impl Memory {
         self.mask[self.tool_rows..].fill(0);
         self.mask[self.tool_rows..self.tool_rows + len].fill(1);
     }
+}
+
+/// Tools as the grammar reads them.
+fn grammar_tools<'a>(tools: impl Iterator<Item = &'a Tool>) -> Vec<Value> {
+    tools
+        .map(|t| serde_json::json!({"name": t.name, "description": t.description, "parameters": t.parameters}))
+        .collect()
 }
 
 fn check_unique(new: &[Tool], existing: &[Tool]) -> Result<()> {

@@ -281,6 +281,8 @@ pub struct KvCache {
 /// `decoder.onnx`: one step (1 or more new tokens) with a KV cache.
 pub struct Decoder {
     session: Session,
+    /// Input names of the memory, `cross_k_0..` then `cross_v_0..` (built once, not per step).
+    cross_names: Vec<String>,
     layers: usize,
     kv_heads: usize,
     head_dim: usize,
@@ -316,17 +318,15 @@ impl Decoder {
             bail!("decoder: {} memory layers given, the model has {}", cross_k.len(), self.layers);
         }
         let cross_shape = [1, self.kv_heads, m, self.head_dim];
-        let mut inputs: Vec<(String, ort::session::SessionInputValue<'_>)> = vec![
-            ("input_ids".into(), TensorRef::from_array_view(([1, input_ids.len()], input_ids))?.into()),
-            ("past_k".into(), (&past.k).into()),
-            ("past_v".into(), (&past.v).into()),
-            ("memory_mask".into(), TensorRef::from_array_view(([1, m], memory_mask))?.into()),
+        let mut inputs: Vec<(&str, ort::session::SessionInputValue<'_>)> = vec![
+            ("input_ids", TensorRef::from_array_view(([1, input_ids.len()], input_ids))?.into()),
+            ("past_k", (&past.k).into()),
+            ("past_v", (&past.v).into()),
+            ("memory_mask", TensorRef::from_array_view(([1, m], memory_mask))?.into()),
         ];
-        for (kind, bufs) in [("k", cross_k), ("v", cross_v)] {
-            for (l, buf) in bufs.iter().enumerate() {
-                let view = TensorRef::from_array_view((cross_shape, buf.as_slice()))?;
-                inputs.push((format!("cross_{kind}_{l}"), view.into()));
-            }
+        for (name, buf) in self.cross_names.iter().zip(cross_k.iter().chain(cross_v)) {
+            let view = TensorRef::from_array_view((cross_shape, buf.as_slice()))?;
+            inputs.push((name, view.into()));
         }
         let mut outputs = self.session.run(inputs).context("decoder.onnx failed")?;
         {
@@ -392,8 +392,13 @@ impl Model {
         let (enc, device) = enc?;
         let (dec, _) = dec?;
         let c = &manifest.config;
+        let cross_names = ["k", "v"]
+            .iter()
+            .flat_map(|kind| (0..c.n_decoder_layers).map(move |l| format!("cross_{kind}_{l}")))
+            .collect();
         let decoder = Decoder {
             session: dec,
+            cross_names,
             layers: c.n_decoder_layers,
             kv_heads: c.n_kv_heads,
             head_dim: c.head_dim,

@@ -223,9 +223,8 @@ def export(checkpoint: Path, tokenizer: Path, out: Path, name: str, quantized: b
     with tempfile.TemporaryDirectory() as tmp:
         float_dir = Path(tmp)
         export_float(model, float_dir)
-        for d in {float_dir, out}:
-            shutil.copy(tokenizer, d / "tokenizer.json")
-            write_manifest(d, model, name, training or {})
+        write_manifest(float_dir, model, name, training or {})   # OrtModel reads the config
+        shutil.copy(tokenizer, out / "tokenizer.json")
         for graph in ("encoder.onnx", "decoder.onnx"):
             if quantized:
                 quantize(float_dir / graph, out / graph)

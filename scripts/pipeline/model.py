@@ -61,12 +61,17 @@ def rope(x, tables):
     return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], dim=-1)
 
 
+def _torch_shape(x, shape):
+    """ONNX reshape dims -> torch dims (0 keeps that dimension of x)."""
+    return [x.shape[i] if n == 0 else n for i, n in enumerate(shape)]
+
+
 class _OnnxReshape(torch.autograd.Function):
     """torch.reshape that exports as one ONNX Reshape with a constant shape (see `reshape`)."""
 
     @staticmethod
     def forward(ctx, x, shape):
-        return x.reshape([x.shape[i] if n == 0 else n for i, n in enumerate(shape)])
+        return x.reshape(_torch_shape(x, shape))
 
     @staticmethod
     def symbolic(g, x, shape):
@@ -82,7 +87,7 @@ def reshape(x, shape):
     with a constant shape. Outside an ONNX export this is plain torch.reshape."""
     if torch.onnx.is_in_onnx_export():
         return _OnnxReshape.apply(x, [int(n) for n in shape])
-    return x.reshape([x.shape[i] if n == 0 else n for i, n in enumerate(shape)])
+    return x.reshape(_torch_shape(x, shape))
 
 
 def attention(q, k, v, bias, use_sdpa: bool):

@@ -281,3 +281,44 @@ fn shortlisted_decoding_equals_loading_only_the_shortlist() {
     assert_eq!(big.shortlist("x"), None);
     assert_eq!(big.predict("x").unwrap().tools_seen, 45);
 }
+
+/// Focused decoding (`--focus`): arguments are decoded over the called tool's rows and the
+/// query's. Outputs stay valid for every example set (also over a shortlist), and with a single
+/// tool loaded (nothing to leave out) it decodes exactly what the whole memory gives.
+#[test]
+fn focused_decoding_stays_valid_and_changes_nothing_with_one_tool() {
+    let qs = queries(6);
+    for set in EXAMPLES {
+        let tools = load(set);
+        let o = pipe(set, &["--focus"], &qs);
+        assert_eq!(code(&o), 0, "{set}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert_eq!(out.lines().count(), qs.len(), "{set}");
+        for line in out.lines() {
+            check_line(line, &tools, set);
+        }
+    }
+    let base = load("assistant-20.json");
+    let mut big = engine(None);
+    big.set_tools(needle::bench::synthetic_tools(&base, 45).unwrap()).unwrap();
+    big.set_focus(true);
+    for q in &qs {
+        let p = big.predict(q).unwrap();
+        assert!(p.invalid.is_empty(), "{q}: {:?}", p.invalid);
+        assert_eq!(p.tools_seen, 20);
+    }
+    let mut one = engine(None);
+    let mut called = 0;
+    for tool in &base[..5] {
+        one.set_tools(vec![tool.clone()]).unwrap();
+        for q in &qs {
+            one.set_focus(false);
+            let whole = one.predict(q).unwrap();
+            one.set_focus(true);
+            let focused = one.predict(q).unwrap();
+            assert_eq!((&focused.tokens, focused.steps), (&whole.tokens, whole.steps), "{}: {q}", tool.name);
+            called += usize::from(!whole.calls.is_empty());
+        }
+    }
+    assert!(called > 0, "the fixture never called a tool: nothing was compared");
+}

@@ -14,9 +14,7 @@ use common::*;
 
 use std::collections::HashSet;
 
-use needle::eval::read_rows;
 use needle::shortlist::{Shortlister, SHORTLIST_TOOLS};
-use needle::tools::{normalize, Tool};
 
 const CATALOGUE: usize = 200;
 
@@ -24,56 +22,20 @@ const CATALOGUE: usize = 200;
 #[ignore]
 fn shortlist_recall_on_dev_rows() {
     for split in ["dev_unseen", "dev_in"] {
-        let path = root().join(format!("data/eval/{split}.jsonl"));
-        if !path.is_file() {
-            eprintln!("{}: missing, skipped", path.display());
-            continue;
-        }
-        let rows = read_rows(&[path], None).unwrap();
-        let tools_of = |row: &needle::eval::Row| -> Vec<Tool> {
-            row.tools.iter().filter_map(|t| normalize(t).ok()).collect()
-        };
-        let mut pool: Vec<Tool> = Vec::new();
-        let mut seen = HashSet::new();
-        for row in &rows {
-            for t in tools_of(row) {
-                if seen.insert(t.name.clone()) {
-                    pool.push(t);
-                }
-            }
-        }
+        let Some(rows) = dev_rows(split) else { continue };
+        let pool = tool_pool(&rows);
         let ks = [5, 10, SHORTLIST_TOOLS, 40];
         let mut hits = [0usize; 4];
         let mut n = 0;
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         for row in &rows {
-            let gold: HashSet<String> = row
-                .answers
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|a| a.as_object())
-                .flat_map(|a| a.keys().cloned())
-                .collect();
+            let gold = gold_tools(row);
             if gold.is_empty() {
                 continue;
             }
-            let mut catalogue = tools_of(row);
+            let catalogue = catalogue(row, &pool, CATALOGUE, &mut seed);
             if !gold.iter().all(|g| catalogue.iter().any(|t| &t.name == g)) {
                 continue; // a tool the runtime cannot load (name rules)
-            }
-            let mut names: HashSet<String> = catalogue.iter().map(|t| t.name.clone()).collect();
-            while catalogue.len() < CATALOGUE.min(pool.len()) {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                let t = &pool[(seed >> 33) as usize % pool.len()];
-                if names.insert(t.name.clone()) {
-                    catalogue.push(t.clone());
-                }
-            }
-            // Rows list their own tools first; shuffle so load order gives no hint.
-            for i in (1..catalogue.len()).rev() {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                catalogue.swap(i, (seed >> 33) as usize % (i + 1));
             }
             let index = Shortlister::new(&catalogue);
             for (j, &k) in ks.iter().enumerate() {

@@ -92,3 +92,58 @@ pub fn no_panic(o: &Output) {
     let err = stderr(o);
     assert!(!err.contains("panicked"), "needle panicked:\n{err}");
 }
+
+/// Held-out dev rows (`scripts/dev_to_eval.py` writes `data/eval/<split>.jsonl`) for the
+/// ignored measurements; `None` when the file is missing.
+pub fn dev_rows(split: &str) -> Option<Vec<needle::eval::Row>> {
+    let path = root().join(format!("data/eval/{split}.jsonl"));
+    if !path.is_file() {
+        eprintln!("{}: missing, skipped", path.display());
+        return None;
+    }
+    Some(needle::eval::read_rows(&[path], None).unwrap())
+}
+
+/// The tools of a row that the runtime can load (some names break its rules).
+pub fn row_tools(row: &needle::eval::Row) -> Vec<needle::tools::Tool> {
+    row.tools.iter().filter_map(|t| needle::tools::normalize(t).ok()).collect()
+}
+
+/// Every distinct loadable tool of `rows` (by name), in order of appearance.
+pub fn tool_pool(rows: &[needle::eval::Row]) -> Vec<needle::tools::Tool> {
+    let mut seen = std::collections::HashSet::new();
+    rows.iter().flat_map(row_tools).filter(|t| seen.insert(t.name.clone())).collect()
+}
+
+/// A catalogue of `size` tools for `row`: its own tools plus distractors drawn from `pool`,
+/// shuffled (rows list their own tools first; load order must give no hint). `seed` is a
+/// small LCG state the caller carries from row to row.
+pub fn catalogue(row: &needle::eval::Row, pool: &[needle::tools::Tool], size: usize, seed: &mut u64) -> Vec<needle::tools::Tool> {
+    let mut next = || {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (*seed >> 33) as usize
+    };
+    let mut catalogue = row_tools(row);
+    let mut names: std::collections::HashSet<String> = catalogue.iter().map(|t| t.name.clone()).collect();
+    while catalogue.len() < size.min(pool.len()) {
+        let t = &pool[next() % pool.len()];
+        if names.insert(t.name.clone()) {
+            catalogue.push(t.clone());
+        }
+    }
+    for i in (1..catalogue.len()).rev() {
+        catalogue.swap(i, next() % (i + 1));
+    }
+    catalogue
+}
+
+/// Names of the tools a row's answer calls.
+pub fn gold_tools(row: &needle::eval::Row) -> std::collections::HashSet<String> {
+    row.answers
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.as_object())
+        .flat_map(|a| a.keys().cloned())
+        .collect()
+}

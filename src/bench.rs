@@ -323,6 +323,9 @@ fn child_base(eargs: &EngineArgs, model_dir: &Path, tools: &Path, cache: &Path) 
     if eargs.no_constrain {
         c.arg("--no-constrain");
     }
+    if eargs.focus {
+        c.arg("--focus");
+    }
     Ok(c)
 }
 
@@ -455,7 +458,11 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     let model_load_ms = t0.elapsed().as_secs_f64() * 1e3;
     // In process: tool loading means encoding. The cache is measured once, below.
     engine.tool_cache = None;
-    let decoding = if engine.constrained() { "schema-constrained, jump-forward" } else { "unconstrained" };
+    let decoding = match (engine.constrained(), engine.focus()) {
+        (false, _) => "unconstrained",
+        (true, false) => "schema-constrained, jump-forward",
+        (true, true) => "schema-constrained, jump-forward, focused arguments (`--focus`)",
+    };
 
     let mut sets = Vec::new();
     for (label, set) in [("1 tool", &tools1), ("20 tools", &tools20), ("200 tools (synthetic)", &tools200)] {
@@ -477,6 +484,14 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     let mut unc = run_lines(&mut engine, "20 tools, unconstrained", &tools20, &queries, unc_lines)?;
     unc.load_ms = f64::NAN;
     engine.set_constrained(constrained);
+    // Focused decoding of the arguments (`--focus`, experimental) toggled on the 20-tool set.
+    let focus = engine.focus();
+    engine.set_focus(!focus);
+    let label = if focus { "20 tools, whole memory (without `--focus`)" } else { "20 tools, `--focus` (experimental)" };
+    eprintln!("needle bench: {label} ...");
+    let mut toggled = run_lines(&mut engine, label, &tools20, &queries, lines)?;
+    toggled.load_ms = f64::NAN;
+    engine.set_focus(focus);
     // Loading the 20 tools from the (filled) tool cache of the children.
     engine.set_tools(Vec::new())?;
     engine.tool_cache = Some(crate::tool_cache::ToolCache::open(&cache, &model_dir, &engine.model.manifest.files.encoder)?);
@@ -531,7 +546,7 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     );
     o += "| tool set | memory rows | tool loading ms | per line median ms | p95 ms | tokens/line | decoder calls/line | query encode ms | decoder tok/s | GFLOP/line |\n";
     o += "|---|---|---|---|---|---|---|---|---|---|\n";
-    for s in sets.iter().chain([&full200, &unc]) {
+    for s in sets.iter().chain([&full200, &unc, &toggled]) {
         o += &format!(
             "| {} | {} | {} | {} | {} | {:.1} | {:.1} | {} | {:.0} | {:.2} |\n",
             s.label,
@@ -553,6 +568,13 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
         mean(&s20.tokens),
         s20.errors,
         mark(median(&s20.ms) <= 15.0)
+    );
+    o += &format!(
+        "| {} (median) | {} ms ({:.1} tokens/line, {:.1} decoder calls/line) | |\n",
+        toggled.label,
+        f1(median(&toggled.ms)),
+        mean(&toggled.tokens),
+        mean(&toggled.steps)
     );
     o += &format!(
         "| growth 20 -> 200 tools (median; shortlist of {shortlist}) | {growth:+.1}% | <= 25%: {} |\n",
@@ -675,7 +697,7 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     if let Some(p) = &args.json {
         let v = json!({
             "model": man.name, "model_dir": model_dir, "decoding": decoding, "threads": eargs.threads,
-            "sets": sets.iter().chain([&full200, &unc]).map(LineStats::to_json).collect::<Vec<_>>(),
+            "sets": sets.iter().chain([&full200, &unc, &toggled]).map(LineStats::to_json).collect::<Vec<_>>(),
             "growth_20_to_200_pct": growth,
             "cold_start_ms": cold, "cold_start_uncached_ms": cold_uncached, "cold_start_1tool_ms": cold1,
             "model_load_ms": model_load_ms, "tool_cache_load_ms_20": cached_load_ms,

@@ -145,6 +145,8 @@ struct LineStats {
     query_len: Vec<f64>,
     errors: usize,
     flops: Vec<f64>,
+    /// Bytes a line must read from memory (`line_bytes`).
+    bytes: Vec<f64>,
 }
 
 impl LineStats {
@@ -170,6 +172,7 @@ impl LineStats {
             "mean_forced_tokens": mean(&self.forced), "query_encode_median_ms": median(&self.enc_ms),
             "decoder_tokens_per_s": self.decode_tok_per_s(), "ms_per_decoder_call": self.ms_per_decoder_call(), "errors": self.errors,
             "median_gflop_per_line": median(&self.flops) / 1e9,
+            "median_mb_per_line": median(&self.bytes) / 1e6,
         })
     }
 }
@@ -195,6 +198,45 @@ pub fn line_flops(c: &Config, query_len: usize, memory: usize, positions: usize)
     enc + dec
 }
 
+/// Bytes one line reads at least: the encoder's weights once (the query's pass), then per
+/// decoder call the decoder's weights and the memory's K and V (f32). `weights`: the encoder and
+/// decoder file sizes (int8 weights). Neither fits this machine's caches (8 MiB L3 here), so a
+/// line cannot take less than these bytes over the memory bandwidth, whatever the FLOPs.
+pub fn line_bytes(c: &Config, weights: (f64, f64), memory: usize, calls: usize) -> f64 {
+    let kv = 2.0 * (c.n_decoder_layers * c.n_kv_heads * c.head_dim * memory * 4) as f64;
+    weights.0 + calls as f64 * (weights.1 + kv)
+}
+
+/// Memory read bandwidth (GB/s): `threads` threads side by side, each summing its own 256 MiB.
+fn read_gbps(threads: usize) -> f64 {
+    const LEN: usize = 64 << 20; // f32s
+    let run = move || {
+        let buf: Vec<f32> = (0..LEN).map(|i| (i % 7) as f32).collect();
+        let mut acc = 0.0f32;
+        acc += buf.iter().step_by(16).sum::<f32>(); // touch every page first
+        let t = Instant::now();
+        for _ in 0..4 {
+            // Eight independent sums: the loop is limited by memory, not by one add chain.
+            let mut lanes = [0.0f32; 8];
+            for chunk in buf.chunks_exact(8) {
+                for (l, x) in lanes.iter_mut().zip(chunk) {
+                    *l += x;
+                }
+            }
+            acc += lanes.iter().sum::<f32>();
+        }
+        (t.elapsed().as_secs_f64(), acc)
+    };
+    let handles: Vec<_> = (0..threads).map(|_| std::thread::spawn(run)).collect();
+    let mut worst = 0.0f64;
+    for h in handles {
+        let (s, acc) = h.join().expect("bandwidth thread");
+        std::hint::black_box(acc);
+        worst = worst.max(s);
+    }
+    threads as f64 * 4.0 * (LEN * 4) as f64 / worst / 1e9
+}
+
 fn run_lines(engine: &mut Engine, label: &str, set: &[Tool], queries: &[String], lines: usize) -> Result<LineStats> {
     engine.set_tools(Vec::new())?;
     let t0 = Instant::now();
@@ -218,7 +260,11 @@ fn run_lines(engine: &mut Engine, label: &str, set: &[Tool], queries: &[String],
         query_len: vec![],
         errors: 0,
         flops: vec![],
+        bytes: vec![],
     };
+    let file_bytes = |f: &str| std::fs::metadata(engine.model.dir.join(f)).map_or(0.0, |m| m.len() as f64);
+    let files = &engine.model.manifest.files;
+    let weights = (file_bytes(&files.encoder), file_bytes(&files.decoder));
     let mut sink = std::io::sink();
     for i in 0..lines {
         let q = &queries[i % queries.len()];
@@ -246,6 +292,7 @@ fn run_lines(engine: &mut Engine, label: &str, set: &[Tool], queries: &[String],
         st.forced.push(forced as f64);
         st.query_len.push(seg.len() as f64);
         st.flops.push(line_flops(&cfg, seg.len(), rows + seg.len(), tokens));
+        st.bytes.push(line_bytes(&cfg, weights, rows + seg.len(), steps));
     }
     Ok(st)
 }
@@ -507,6 +554,9 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     let mm1 = matmul_gflops(512, 512, 512, 1);
     let mm2 = matmul_gflops(512, 512, 512, 2);
     let mv1 = matmul_gflops(1, 512, 512, 1);
+    eprintln!("needle bench: memory bandwidth ...");
+    let bw1 = read_gbps(1);
+    let bw2 = read_gbps(2);
 
     let size = |f: &str| std::fs::metadata(model_dir.join(f)).map(|m| m.len()).unwrap_or(0);
     let man = &engine.model.manifest;
@@ -656,6 +706,18 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
         f1(median(&floor_ms))
     );
     o += &format!("| our time over the floor (20 tools, sum over lines) | {over_floor:.1}x | |\n");
+    let bw = bw1.max(bw2);
+    let traffic_ms: Vec<f64> = s20.bytes.iter().map(|b| b / (bw * 1e9) * 1e3).collect();
+    o += &format!("| memory read bandwidth (256 MiB per thread) | {bw1:.1} GB/s 1 thread, {bw2:.1} GB/s 2 threads | |\n");
+    o += &format!(
+        "| traffic floor, 20 tools: median bytes/line (encoder weights + per decoder call: decoder weights + memory K/V) / best bandwidth | {:.0} MB / {bw:.1} GB/s = {} ms | |\n",
+        median(&s20.bytes) / 1e6,
+        f1(median(&traffic_ms))
+    );
+    o += &format!(
+        "| our time over the traffic floor (20 tools, sum over lines) | {:.1}x | |\n",
+        s20.ms.iter().sum::<f64>() / traffic_ms.iter().sum::<f64>()
+    );
 
     if let Some(b) = &baselines {
         let ours_med = median(&s20.ms);
@@ -706,6 +768,7 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
             "model_bytes": {"encoder": enc_b, "decoder": dec_b, "tokenizer": tok_b},
             "matmul_gflops": {"512_t1": mm1, "512_t2": mm2, "1x512x512_t1": mv1},
             "floor_ms_median": median(&floor_ms), "over_floor": over_floor,
+            "read_gbps": {"t1": bw1, "t2": bw2}, "traffic_floor_ms_median": median(&traffic_ms),
             "baselines": baselines,
         });
         std::fs::write(p, serde_json::to_string_pretty(&v)?)?;

@@ -30,9 +30,25 @@ fn bench_prints_the_table() {
         "decoder tokens/s",
         "model files",
         "our time over the floor",
+        "our time over the traffic floor",
+        "| 20 tools, `--focus` (experimental) |",
     ] {
         assert!(stdout.contains(row), "no {row:?} in the table:\n{stdout}");
     }
+}
+
+/// The traffic floor's byte count: encoder weights once, then decoder weights and the memory's
+/// f32 K and V per decoder call.
+#[test]
+fn line_bytes_counts_weights_and_memory_per_call() {
+    let c: needle::model::Config = serde_json::from_value(serde_json::json!({
+        "vocab_size": 8192, "d_model": 512, "n_heads": 8, "n_kv_heads": 4, "head_dim": 64,
+        "n_encoder_layers": 16, "n_decoder_layers": 6, "rope_theta": 10000.0
+    }))
+    .unwrap();
+    let kv_per_row = 2.0 * 6.0 * 4.0 * 64.0 * 4.0; // K and V, 6 layers, 4 heads, 64 dims, f32
+    assert_eq!(needle::bench::line_bytes(&c, (100.0, 10.0), 0, 3), 130.0);
+    assert_eq!(needle::bench::line_bytes(&c, (100.0, 10.0), 1526, 10), 100.0 + 10.0 * (10.0 + 1526.0 * kv_per_row));
 }
 
 #[test]

@@ -39,10 +39,13 @@ use crate::tools::{self, Tool};
 /// Arguments of `needle bench`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct BenchArgs {
-    /// The tool file of the 20-tool row (its first tool is the 1-tool row; renamed variations
-    /// of its tools fill the 200-tool row).
+    /// The tool file of the 20-tool row (its first tool is the 1-tool row).
     #[arg(long, value_name = "PATH", default_value = "schemas/examples/assistant-20.json")]
     pub tools: PathBuf,
+    /// Tools added to those of --tools to make the 200-tool rows (distinct tools from other
+    /// domains; the first 200 - N are used).
+    #[arg(long, value_name = "PATH", default_value = "schemas/examples/catalogue-180.json")]
+    pub more_tools: PathBuf,
     /// Requests, one per line (cycled when --lines is larger).
     #[arg(long, value_name = "FILE", default_value = "docs/queries.txt")]
     pub queries: PathBuf,
@@ -109,21 +112,11 @@ fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }
 
-/// The 200-tool set: `base`, then renamed variations of it.
-pub fn synthetic_tools(base: &[Tool], n: usize) -> Result<Vec<Tool>> {
-    if base.is_empty() {
-        bail!("no tools to vary");
-    }
-    let mut out: Vec<Tool> = base.iter().take(n).cloned().collect();
-    let mut i = out.len();
-    while out.len() < n {
-        let t = &base[i % base.len()];
-        let k = i / base.len();
-        let mut j = t.to_json();
-        j["name"] = json!(format!("{}_v{k}", t.name));
-        j["description"] = json!(format!("Variant {k}: {}", t.description));
-        out.push(tools::normalize(&j).map_err(|e| anyhow!("{e}"))?);
-        i += 1;
+/// The large tool set: `base`, then tools of `more` (in order) until `n`.
+pub fn large_tool_set(base: &[Tool], more: &[Tool], n: usize) -> Result<Vec<Tool>> {
+    let out: Vec<Tool> = base.iter().chain(more).take(n).cloned().collect();
+    if out.len() < n {
+        bail!("{n} tools needed, {} given ({} + {} more)", out.len(), base.len(), more.len());
     }
     Ok(out)
 }
@@ -456,7 +449,9 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     }
     let lines = args.lines.max(1);
     let tools1 = tools20[..1].to_vec();
-    let tools200 = synthetic_tools(&tools20, 200)?;
+    let more_path = resolve(&args.more_tools);
+    let more = tools::load_paths(std::slice::from_ref(&more_path), &tools20).map_err(|e| anyhow!("{e}"))?;
+    let tools200 = large_tool_set(&tools20, &more, 200).with_context(|| format!("--more-tools {}", more_path.display()))?;
 
     eprintln!("needle bench: model {}, {} lines per tool set", model_dir.display(), lines);
     // Child processes first, while this process is still small: a forked child's peak RSS
@@ -512,7 +507,7 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     };
 
     let mut sets = Vec::new();
-    for (label, set) in [("1 tool", &tools1), ("20 tools", &tools20), ("200 tools (synthetic)", &tools200)] {
+    for (label, set) in [("1 tool", &tools1), ("20 tools", &tools20), ("200 tools", &tools200)] {
         eprintln!("needle bench: {label} ...");
         sets.push(run_lines(&mut engine, label, set, &queries, lines)?);
     }

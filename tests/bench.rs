@@ -23,7 +23,7 @@ fn bench_prints_the_table() {
     for row in [
         "| 1 tool |",
         "| 20 tools |",
-        "| 200 tools (synthetic) |",
+        "| 200 tools |",
         "per line, 20 tools (median)",
         "cold start to first answer",
         "peak RSS, one-shot child",
@@ -51,11 +51,14 @@ fn line_bytes_counts_weights_and_memory_per_call() {
     assert_eq!(needle::bench::line_bytes(&c, (100.0, 10.0), 1526, 10), 100.0 + 10.0 * (10.0 + 1526.0 * kv_per_row));
 }
 
+/// The 200-tool rows: the 20 example tools plus 180 distinct others, loadable together.
 #[test]
-fn synthetic_tool_set_has_unique_names() {
+fn large_tool_set_is_200_distinct_tools() {
     let base = needle::tools::load_paths(&[example("assistant-20.json")], &[]).unwrap();
-    let set = needle::bench::synthetic_tools(&base, 200).unwrap();
-    assert_eq!(set.len(), 200);
+    let more = needle::tools::load_paths(&[example("catalogue-180.json")], &base).unwrap();
+    assert_eq!(more.len(), 180);
+    let set = needle::bench::large_tool_set(&base, &more, 200).unwrap();
     let names: std::collections::HashSet<_> = set.iter().map(|t| t.name.clone()).collect();
     assert_eq!(names.len(), 200);
+    assert!(needle::bench::large_tool_set(&base, &more[..10], 200).is_err());
 }

@@ -15,6 +15,7 @@ use serde_json::Value;
 const EXAMPLES: &[&str] = &[
     "assistant-20.json",
     "calendar-timers.json",
+    "catalogue-180.json",
     "developer-tools.json",
     "media.json",
     "messaging.json",
@@ -35,6 +36,12 @@ fn queries(n: usize) -> Vec<String> {
 
 fn load(name: &str) -> Vec<Tool> {
     tools::load_paths(&[example(name)], &[]).unwrap()
+}
+
+/// `base` plus tools of the 180-tool catalogue, `n` in all (the bench's large set).
+fn large(base: &[Tool], n: usize) -> Vec<Tool> {
+    let more = tools::load_paths(&[example("catalogue-180.json")], base).unwrap();
+    needle::bench::large_tool_set(base, &more, n).unwrap()
 }
 
 /// Checks one `--meta` line: calls only, all to loaded tools, arguments valid, none dropped.
@@ -261,7 +268,7 @@ fn tool_set_changes_keep_the_memory_exact() {
 #[test]
 fn shortlisted_decoding_equals_loading_only_the_shortlist() {
     let base = load("assistant-20.json");
-    let many = needle::bench::synthetic_tools(&base, 45).unwrap();
+    let many = large(&base, 45);
     let mut big = engine(None);
     big.set_tools(many.clone()).unwrap();
     assert_eq!(big.shortlist_len(), needle::shortlist::SHORTLIST_TOOLS);
@@ -300,7 +307,7 @@ fn focused_decoding_stays_valid_and_changes_nothing_with_one_tool() {
     }
     let base = load("assistant-20.json");
     let mut big = engine(None);
-    big.set_tools(needle::bench::synthetic_tools(&base, 45).unwrap()).unwrap();
+    big.set_tools(large(&base, 45)).unwrap();
     big.set_focus(true);
     for q in &qs {
         let p = big.predict(q).unwrap();

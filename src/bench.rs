@@ -220,14 +220,20 @@ fn read_gbps(threads: usize) -> f64 {
         }
         (t.elapsed().as_secs_f64(), acc)
     };
+    threads as f64 * 4.0 * (LEN * 4) as f64 / slowest_thread(threads, run) / 1e9
+}
+
+/// Runs `run` on `threads` threads side by side and returns the slowest one's seconds (`run`
+/// returns its seconds and a result, kept so the work cannot be optimised away).
+fn slowest_thread(threads: usize, run: impl Fn() -> (f64, f32) + Send + Copy + 'static) -> f64 {
     let handles: Vec<_> = (0..threads).map(|_| std::thread::spawn(run)).collect();
     let mut worst = 0.0f64;
     for h in handles {
-        let (s, acc) = h.join().expect("bandwidth thread");
+        let (s, acc) = h.join().expect("benchmark thread");
         std::hint::black_box(acc);
         worst = worst.max(s);
     }
-    threads as f64 * 4.0 * (LEN * 4) as f64 / worst / 1e9
+    worst
 }
 
 fn run_lines(engine: &mut Engine, label: &str, set: &[Tool], queries: &[String], lines: usize) -> Result<LineStats> {
@@ -308,14 +314,7 @@ fn matmul_gflops(m: usize, k: usize, n: usize, threads: usize) -> f64 {
         }
         (t.elapsed().as_secs_f64(), acc)
     };
-    let handles: Vec<_> = (0..threads).map(|_| std::thread::spawn(run)).collect();
-    let mut worst = 0.0f64;
-    for h in handles {
-        let (s, acc) = h.join().expect("matmul thread");
-        std::hint::black_box(acc);
-        worst = worst.max(s);
-    }
-    threads as f64 * reps as f64 * 2.0 * (m * k * n) as f64 / worst / 1e9
+    threads as f64 * reps as f64 * 2.0 * (m * k * n) as f64 / slowest_thread(threads, run) / 1e9
 }
 
 /// Runs a child to exit; (wall ms, peak RSS KiB of the child).

@@ -8,8 +8,9 @@ uses the answer's function, as in BFCL "multiple"), `<split>_parallel_multiple` 
 unordered matching).
 """
 import argparse
-import json
 from pathlib import Path
+
+from pipeline.jsonl import read_jsonl, write_jsonl
 
 
 def to_eval_row(row: dict, split: str, index: int) -> dict:
@@ -34,12 +35,10 @@ def main():
     ap.add_argument("--limit", type=int, default=0)
     args = ap.parse_args()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    rows = [json.loads(line) for line in open(args.rows, encoding="utf-8")]
+    rows = read_jsonl(args.rows)
     if args.limit:
         rows = rows[: args.limit]
-    with open(args.out, "w", encoding="utf-8") as f:
-        for i, row in enumerate(rows):
-            f.write(json.dumps(to_eval_row(row, args.split, i), ensure_ascii=False) + "\n")
+    write_jsonl(args.out, (to_eval_row(row, args.split, i) for i, row in enumerate(rows)))
     print(f"{len(rows)} rows -> {args.out}")
 
 

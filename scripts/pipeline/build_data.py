@@ -21,6 +21,8 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from pipeline.jsonl import read_jsonl, write_jsonl
+
 HOLDOUT_PERCENT = 12
 DEV_IN_FRACTION = 0.02
 DEV_ROWS = 2000
@@ -32,17 +34,6 @@ def tool_key(name: str) -> str:
 
 def held_out(name: str) -> bool:
     return int(hashlib.sha1(tool_key(name).encode()).hexdigest(), 16) % 100 < HOLDOUT_PERCENT
-
-
-def read_jsonl(path: Path):
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def write_jsonl(path: Path, rows):
-    with open(path, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 def split_converted(rows, rng):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.build_data import write_jsonl
+from pipeline.jsonl import iter_jsonl, write_jsonl
 from pipeline.export import dev_segments, export
 from pipeline.golden import write_goldens
 from pipeline.pack import make_encoder, pack
@@ -34,9 +34,8 @@ def make_packed_data(work: Path, train_rows: int, dev_rows: int, vocab: int = VO
     write_jsonl(work / "dev_in.jsonl", generate(TOOLS, dev_rows, seed=1))
     train_tokenizer(corpus_texts(str(work / "train.jsonl"), train_rows), vocab).save(str(work / "tokenizer.json"))
     enc = make_encoder(str(work / "tokenizer.json"))
-    import json
     for split in ("train", "dev_in"):
-        rows = (json.loads(line) for line in open(work / f"{split}.jsonl", encoding="utf-8"))
+        rows = iter_jsonl(work / f"{split}.jsonl")
         np.savez_compressed(work / f"{split}.npz", **pack(rows, enc))
 
 

@@ -9,11 +9,11 @@ refer to it by index.
 from __future__ import annotations
 
 import argparse
-import json
 
 import numpy as np
 from tokenizers import Tokenizer
 
+from pipeline.jsonl import iter_jsonl
 from pipeline.render import Encoder, order_arguments, render_answers_classes, render_tool
 from pipeline.tokenizer import SPECIAL_IDS
 
@@ -103,7 +103,7 @@ def main():
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     enc = make_encoder(args.tokenizer)
-    rows = (json.loads(line) for line in open(args.rows, encoding="utf-8"))
+    rows = iter_jsonl(args.rows)
     np.savez_compressed(args.out, **pack(rows, enc))
 
 

@@ -8,11 +8,11 @@ No post-processor: special ids are placed by hand (pipeline.render.Encoder / src
 from __future__ import annotations
 
 import argparse
-import json
 import random
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
+from pipeline.jsonl import read_jsonl
 from pipeline.render import render_answers, render_tool
 
 SPECIAL_TOKENS = ["<pad>", "<s>", "</s>", "<tool>", "<query>"]
@@ -21,7 +21,7 @@ SPECIAL_IDS = {"pad": 0, "bos": 1, "eos": 2, "tool": 3, "query": 4}
 
 def corpus_texts(rows_path: str, max_rows: int, seed: int = 0):
     """Queries, answers and each distinct tool once (tools repeat across rows)."""
-    rows = [json.loads(line) for line in open(rows_path, encoding="utf-8")]
+    rows = read_jsonl(rows_path)
     random.Random(seed).shuffle(rows)
     seen_tools = set()
     for row in rows[:max_rows]:

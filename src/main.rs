@@ -106,6 +106,7 @@ fn run_default(eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
     }
     match query {
         Some(q) => {
+            let tools = only_the_shortlist(tools, &q, eargs, args);
             let mut engine = load_engine(eargs, tools, true)?;
             let code = one_shot(&mut engine, &q, eargs, args);
             // The process ends here: skip tearing down the sessions and buffers (~15 ms of a
@@ -122,6 +123,30 @@ fn run_default(eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
             repl::run(engine, eargs, args)
         }
     }
+}
+
+/// One request over more tools than the shortlist size is decoded over its shortlist only, so
+/// one-shot mode loads just those tools: a 200-tool catalogue then starts as fast, and takes as
+/// little memory, as a 20-tool one (the first run encodes 20 tools, not 200). The answer is the
+/// same as with every tool loaded: the engine decodes a shortlisted request exactly as if only
+/// the shortlist were loaded (tests/constrained.rs, tests/modes.rs).
+fn only_the_shortlist(tools: Vec<tools::Tool>, query: &str, eargs: &EngineArgs, args: &RunArgs) -> Vec<tools::Tool> {
+    let k = eargs.shortlist;
+    // A forced output (testing) may name any loaded tool: keep them all for its validation.
+    if k == 0 || tools.len() <= k || args.force_output.is_some() {
+        return tools;
+    }
+    let keep = needle::shortlist::Shortlister::new(&tools).top(query, k);
+    if eargs.verbose {
+        eprintln!("needle: one request over {} tools: loading its shortlist of {}", tools.len(), keep.len());
+    }
+    let mut keep = keep.into_iter().peekable();
+    tools
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep.next_if_eq(i).is_some())
+        .map(|(_, t)| t)
+        .collect()
 }
 
 fn one_shot(engine: &mut Engine, query: &str, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {

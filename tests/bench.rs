@@ -26,6 +26,7 @@ fn bench_prints_the_table() {
         "| 200 tools |",
         "per line, 20 tools (median)",
         "cold start to first answer",
+        "cold start, 200 tools",
         "peak RSS, one-shot child",
         "decoder tokens/s",
         "model files",

@@ -486,3 +486,41 @@ fn writes_only_its_tool_cache_under_home() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(files(&eval_home), ["rows.jsonl"]);
 }
+
+/// One-shot over a catalogue larger than the shortlist loads only the request's shortlist,
+/// and answers exactly as pipe mode does with every tool loaded (which decodes each request
+/// over the same shortlist): the same calls, tokens, decoder calls and confidence (the model's
+/// probability of its answer, which moves with any difference in the memory).
+#[test]
+fn one_shot_over_a_large_catalogue_loads_only_the_shortlist() {
+    let queries = ["turn off the kitchen lights", "what's the weather in Paris", "book a table for two tonight"];
+    let catalogue = |c: &mut std::process::Command| {
+        c.arg("--model")
+            .arg(model())
+            .arg("--tools")
+            .arg(example("assistant-20.json"))
+            .arg(example("catalogue-180.json"))
+            .args(["--meta", "--verbose"]);
+    };
+    let mut pipe = needle();
+    catalogue(&mut pipe);
+    let piped = run(&mut pipe, Some((queries.join("\n") + "\n").as_bytes()));
+    no_panic(&piped);
+    assert!(stderr(&piped).contains("200 tool(s)"), "{}", stderr(&piped));
+    let piped_lines: Vec<Value> = stdout(&piped).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(piped_lines.len(), queries.len());
+    for (q, piped_line) in queries.iter().zip(&piped_lines) {
+        let mut one = needle();
+        catalogue(&mut one);
+        let o = run(one.arg("--").arg(q), None);
+        no_panic(&o);
+        let err = stderr(&o);
+        assert!(err.contains("one request over 200 tools: loading its shortlist of 20"), "{err}");
+        assert!(err.contains("20 tool(s)"), "{err}");
+        let line: Value = serde_json::from_str(stdout(&o).trim()).unwrap_or_else(|e| panic!("{q}: {e}: {}", stdout(&o)));
+        // `ms` differs from run to run; everything the model wrote must not.
+        for key in ["calls", "tokens", "steps", "confidence"] {
+            assert_eq!(line.get(key), piped_line.get(key), "{q}: {key}");
+        }
+    }
+}

@@ -5,7 +5,8 @@
 Prints: session creation of each graph (as the runtime creates them: optimisation off when
 the manifest says `ort_optimized`), one decoder call (1 new token, 10 cached positions) with
 an empty memory (20 rows) and with the 20-tool example set's 1,526 rows, the query encoder
-pass at 16 tokens, and the node count of each graph. Random inputs: it measures time only.
+pass at 16 tokens, the node count of each graph, and ONNX Runtime's cost per node (a chain of
+500 `Add` nodes on a [1, 512] tensor against a chain of 1). Random inputs: it measures time only.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import onnxruntime as ort
+from onnx import TensorProto, helper
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,6 +45,21 @@ def median_ms(sess, feeds, runs=40):
     return float(np.median(times) * 1e3)
 
 
+def add_chain_ms(nodes: int) -> float:
+    """One run of a graph of `nodes` chained `Add`s on a [1, 512] tensor (single-threaded)."""
+    graph = helper.make_graph(
+        [helper.make_node("Add", [f"y{i - 1}" if i else "x", "c"], [f"y{i}"]) for i in range(nodes)],
+        "chain", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 512])],
+        [helper.make_tensor_value_info(f"y{nodes - 1}", TensorProto.FLOAT, [1, 512])],
+        initializer=[helper.make_tensor("c", TensorProto.FLOAT, [1], [1.0])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    return median_ms(sess, {"x": np.ones((1, 512), np.float32)}, runs=200)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=ROOT / "assets")
@@ -66,6 +83,8 @@ def main():
         print(f"decoder call, {rows} memory rows: {median_ms(dec, feeds):.2f} ms")
     feeds = {"input_ids": rng.integers(5, c["vocab_size"], (1, 16)), "attention_mask": np.ones((1, 16), np.int64)}
     print(f"encoder pass, 16 tokens: {median_ms(enc, feeds):.2f} ms")
+    one, many = add_chain_ms(1), add_chain_ms(500)
+    print(f"per node: {(many - one) / 499 * 1e3:.2f} us (500-node Add chain {many:.3f} ms, 1 node {one:.3f} ms)")
 
 
 if __name__ == "__main__":

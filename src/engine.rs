@@ -531,9 +531,10 @@ impl Engine {
                     break; // out of output budget: "no end of output" below
                 }
             }
-            let focus = match filter.current_tool() {
-                Some(name) if self.focus => self.tools.iter().position(|t| t.tool.name == name),
-                _ => None,
+            let focus = if self.focus {
+                filter.current_tool().and_then(|name| self.tools.iter().position(|t| t.tool.name == name))
+            } else {
+                None
             };
             cache = self.feed(&input, cache, self.jump_forward, focus)?;
             steps += if self.jump_forward { 1 } else { input.len() };

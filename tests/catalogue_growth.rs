@@ -38,10 +38,7 @@ fn with_distractors(own: &[Tool], distractors: &[Tool], size: usize, seed: &mut 
             out.push(t.clone());
         }
     }
-    for i in (1..out.len()).rev() {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        out.swap(i, (*seed >> 33) as usize % (i + 1));
-    }
+    shuffle(&mut out, seed);
     out
 }
 

@@ -16,7 +16,7 @@ use common::*;
 use std::time::Instant;
 
 use needle::engine::{Engine, EngineOptions};
-use needle::eval::{score_prediction, Prediction};
+use needle::eval::{score_prediction, Predictor};
 
 const CATALOGUE: usize = 20;
 
@@ -38,16 +38,11 @@ fn focus_agreement_on_dev_rows() {
             let mut run = |focus: bool| {
                 engine.set_focus(focus);
                 let start = Instant::now();
-                let raw = match engine.predict(&row.query) {
-                    Ok(p) => p.raw_text,
-                    Err(e) => match e.downcast_ref::<needle::engine::OutputError>() {
-                        Some(oe) => oe.raw_text.clone(),
-                        None => panic!("{}: {e:#}", row.id),
-                    },
-                };
+                // As `needle eval` scores it: unreadable output is a prediction, not a failure.
+                let pred = Predictor::predict(&mut engine, &row.query).unwrap_or_else(|e| panic!("{}: {e:#}", row.id));
                 let ms = start.elapsed().as_secs_f64() * 1e3;
-                let pass = score_prediction(row, &Prediction::from_raw(raw.clone()), false).is_ok();
-                (raw, pass, ms)
+                let pass = score_prediction(row, &pred, false).is_ok();
+                (pred.raw, pass, ms)
             };
             let (on, ok_on, t_on) = run(true);
             let (off, ok_off, t_off) = run(false);

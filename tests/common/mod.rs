@@ -119,22 +119,29 @@ pub fn tool_pool(rows: &[needle::eval::Row]) -> Vec<needle::tools::Tool> {
 /// shuffled (rows list their own tools first; load order must give no hint). `seed` is a
 /// small LCG state the caller carries from row to row.
 pub fn catalogue(row: &needle::eval::Row, pool: &[needle::tools::Tool], size: usize, seed: &mut u64) -> Vec<needle::tools::Tool> {
-    let mut next = || {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (*seed >> 33) as usize
-    };
     let mut catalogue = row_tools(row);
     let mut names: std::collections::HashSet<String> = catalogue.iter().map(|t| t.name.clone()).collect();
     while catalogue.len() < size.min(pool.len()) {
-        let t = &pool[next() % pool.len()];
+        let t = &pool[next_random(seed) % pool.len()];
         if names.insert(t.name.clone()) {
             catalogue.push(t.clone());
         }
     }
-    for i in (1..catalogue.len()).rev() {
-        catalogue.swap(i, next() % (i + 1));
-    }
+    shuffle(&mut catalogue, seed);
     catalogue
+}
+
+/// The next value of a small LCG (reproducible draws for the measurements).
+pub fn next_random(seed: &mut u64) -> usize {
+    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    (*seed >> 33) as usize
+}
+
+/// Fisher-Yates with [`next_random`].
+pub fn shuffle<T>(items: &mut [T], seed: &mut u64) {
+    for i in (1..items.len()).rev() {
+        items.swap(i, next_random(seed) % (i + 1));
+    }
 }
 
 /// Names of the tools a row's answer calls.

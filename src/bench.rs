@@ -28,10 +28,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
 use crate::cli::EngineArgs;
+use crate::InputError;
 use crate::engine::Engine;
 use crate::model::Config;
 use crate::tools::{self, Tool};
@@ -432,25 +433,27 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     let model_dir = crate::model::locate_model_dir(eargs.model.as_deref())?;
     let tools_path = resolve(&args.tools);
     let queries_path = resolve(&args.queries);
-    let tools20 = tools::load_paths(std::slice::from_ref(&tools_path), &[]).map_err(|e| anyhow!("{e}"))?;
+    // Bad inputs are input errors (exit 2), like the tool files of the other modes.
+    let tools20 = tools::load_paths(std::slice::from_ref(&tools_path), &[])?;
     if tools20.is_empty() {
-        bail!("{}: no tools", tools_path.display());
+        return Err(InputError(format!("{}: no tools", tools_path.display())).into());
     }
     let queries: Vec<String> = std::fs::read_to_string(&queries_path)
-        .with_context(|| format!("cannot read {}", queries_path.display()))?
+        .map_err(|e| InputError(format!("cannot read {}: {e}", queries_path.display())))?
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(String::from)
         .collect();
     if queries.is_empty() {
-        bail!("{}: no queries", queries_path.display());
+        return Err(InputError(format!("{}: no queries", queries_path.display())).into());
     }
     let lines = args.lines.max(1);
     let tools1 = tools20[..1].to_vec();
     let more_path = resolve(&args.more_tools);
-    let more = tools::load_paths(std::slice::from_ref(&more_path), &tools20).map_err(|e| anyhow!("{e}"))?;
-    let tools200 = large_tool_set(&tools20, &more, 200).with_context(|| format!("--more-tools {}", more_path.display()))?;
+    let more = tools::load_paths(std::slice::from_ref(&more_path), &tools20)?;
+    let tools200 = large_tool_set(&tools20, &more, 200)
+        .map_err(|e| InputError(format!("--more-tools {}: {e}", more_path.display())))?;
 
     eprintln!("needle bench: model {}, {} lines per tool set", model_dir.display(), lines);
     // Child processes first, while this process is still small: a forked child's peak RSS

@@ -63,3 +63,21 @@ fn large_tool_set_is_200_distinct_tools() {
     assert_eq!(names.len(), 200);
     assert!(needle::bench::large_tool_set(&base, &more[..10], 200).is_err());
 }
+
+/// Bad bench inputs are input errors: exit 2, the file named, before any measuring.
+#[test]
+fn bad_inputs_exit_2_and_name_the_file() {
+    let dir = scratch("bench-inputs");
+    let few = write(&dir, "few.json", r#"[{"name": "extra_tool", "description": "One more."}]"#);
+    let missing = dir.join("missing.json");
+    for (flag, path, says) in [
+        ("--more-tools", &missing, "missing.json"),
+        ("--more-tools", &few, "200 tools needed, 21 given"),
+        ("--queries", &missing, "missing.json"),
+    ] {
+        let o = run(needle().arg("bench").arg("--model").arg(model()).arg(flag).arg(path), None);
+        no_panic(&o);
+        assert_eq!(code(&o), 2, "{flag} {}: {}", path.display(), stderr(&o));
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+    }
+}

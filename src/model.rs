@@ -2,7 +2,7 @@
 //! ONNX Runtime sessions, each with one `forward` method. No decoding logic lives here.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::{anyhow, bail, Context, Result};
 use ort::session::Session;
@@ -105,6 +105,14 @@ pub struct ModelOptions {
 /// model loaded in a process fixes `threads` and `spin`.
 fn environment(ort_lib: Option<&Path>, threads: Option<usize>, spin: bool) -> Result<&'static ort::environment::Environment> {
     static ENV: OnceLock<ort::environment::Environment> = OnceLock::new();
+    // ONNX Runtime allows one environment per process: two threads loading models at once
+    // (the test harness does) must not both build one, so creation is serialised and the
+    // second thread takes the first one's environment.
+    static CREATING: Mutex<()> = Mutex::new(());
+    if let Some(env) = ENV.get() {
+        return Ok(env);
+    }
+    let _creating = CREATING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(env) = ENV.get() {
         return Ok(env);
     }

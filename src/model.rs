@@ -106,12 +106,10 @@ pub struct ModelOptions {
 fn environment(ort_lib: Option<&Path>, threads: Option<usize>, spin: bool) -> Result<&'static ort::environment::Environment> {
     static ENV: OnceLock<ort::environment::Environment> = OnceLock::new();
     // ONNX Runtime allows one environment per process: two threads loading models at once
-    // (the test harness does) must not both build one, so creation is serialised and the
-    // second thread takes the first one's environment.
+    // (the test harness does) must not both build one, so the check and the creation are
+    // serialised and a later thread takes the first one's environment. Once per model load,
+    // so the lock costs nothing.
     static CREATING: Mutex<()> = Mutex::new(());
-    if let Some(env) = ENV.get() {
-        return Ok(env);
-    }
     let _creating = CREATING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(env) = ENV.get() {
         return Ok(env);

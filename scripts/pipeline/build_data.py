@@ -5,11 +5,19 @@
 Splits (data/build/):
 - train.jsonl       converted rows + synthesis over the training tools
 - dev_in.jsonl      in-distribution: tools seen in training, queries not
-- dev_unseen.jsonl  generalisation: every gold tool is held out of training entirely
+- dev_unseen.jsonl  generalisation: every row has a gold tool held out of training entirely
+- dev_natural.jsonl queries written by people or LLMs only (no template synthesis), every gold
+                    tool held out of training entirely: the split closest to what users type
 
-A tool is held out when a hash of its normalised name falls in the bottom HOLDOUT_PERCENT.
+A tool is held out when a hash of its name's words (tool_key) falls in the bottom HOLDOUT_PERCENT.
 Held-out tools that are only distractors in a converted row are removed from that row's tool
 list (its answer does not change), so no held-out tool appears anywhere in training.
+
+Converted rows over held-out tools are dev rows. Those from NATURAL_SOURCES whose gold tools
+are all held out, and a hashed share of those sources' no-call rows, go to dev_natural (at most
+DEV_NATURAL_PER_SOURCE per source, so the big intent sets do not crowd out the LLM-written ones);
+the others fill dev_unseen's converted half, which synthesis over the held-out tools tops up.
+The three dev splits are disjoint.
 """
 from __future__ import annotations
 
@@ -26,14 +34,25 @@ from pipeline.jsonl import read_jsonl, write_jsonl
 HOLDOUT_PERCENT = 12
 DEV_IN_FRACTION = 0.02
 DEV_ROWS = 2000
+DEV_NATURAL_PER_SOURCE = 250
+# Corpora whose queries were written by people (intent sets) or by LLMs, not by templates.
+NATURAL_SOURCES = ("seal_tools", "acebench", "apibank", "toolalpaca", "hammerbench", "droidcall", "toolrl",
+                   "toolace", "glaive", "hwu64", "snips", "clinc150")
 
 
 def tool_key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    """A name's words, sorted: every spelling synthesis may give a tool (snake, camel, dotted
+    `news.get` for `get_news`) has the same key, so a held-out tool stays out under any of them."""
+    from pipeline.synth.values import words_of
+    return " ".join(sorted(words_of(name))) or re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _hashed_out(key: str) -> bool:
+    return int(hashlib.sha1(key.encode()).hexdigest(), 16) % 100 < HOLDOUT_PERCENT
 
 
 def held_out(name: str) -> bool:
-    return int(hashlib.sha1(tool_key(name).encode()).hexdigest(), 16) % 100 < HOLDOUT_PERCENT
+    return _hashed_out(tool_key(name))
 
 
 def split_converted(rows, rng):
@@ -41,7 +60,9 @@ def split_converted(rows, rng):
     train, dev_in, dev_unseen = [], [], []
     for row in rows:
         gold = {a["name"] for a in row["answers"]}
-        if any(held_out(n) for n in gold):
+        # Natural no-call rows have no gold tool to hold out: a share of them, by query, are dev rows.
+        natural_no_call = not gold and row.get("source") in NATURAL_SOURCES and _hashed_out("query " + row["query"])
+        if any(held_out(n) for n in gold) or natural_no_call:
             dev_unseen.append(row)
             continue
         row = dict(row, tools=[t for t in row["tools"] if not held_out(t["name"])])
@@ -49,6 +70,24 @@ def split_converted(rows, rng):
             continue
         (dev_in if rng.random() < DEV_IN_FRACTION else train).append(row)
     return train, dev_in, dev_unseen
+
+
+def split_natural(held_rows, rng):
+    """Held-out converted rows -> (dev_natural, the rest), following the module docstring."""
+    by_source: dict[str, list] = {}
+    rest = []
+    for row in held_rows:
+        source = row.get("source", "")
+        natural = source in NATURAL_SOURCES and all(held_out(a["name"]) for a in row["answers"])
+        (by_source.setdefault(source, []) if natural else rest).append(row)
+    natural = []
+    for source in sorted(by_source):
+        rows = by_source[source]
+        rng.shuffle(rows)
+        natural += rows[:DEV_NATURAL_PER_SOURCE]
+        rest += rows[DEV_NATURAL_PER_SOURCE:]
+    rng.shuffle(natural)
+    return natural[:DEV_ROWS], rest
 
 
 def stats(rows) -> dict:
@@ -103,6 +142,7 @@ def main():
             converted += read_jsonl(path)
     train, dev_in, dev_unseen = split_converted(converted, rng)
     assert not any(held_out(t["name"]) for r in train for t in r["tools"]), "held-out tool in training"
+    dev_natural, dev_unseen = split_natural(dev_unseen, random.Random(args.seed + 5))
 
     pool = read_jsonl(args.converted / "tool_pool.jsonl") + [dict(t, source="handwritten") for t in HANDWRITTEN]
     train_pool = [t for t in pool if not held_out(t["name"])]
@@ -118,19 +158,28 @@ def main():
     dev_unseen += synthesize(holdout_pool, DEV_ROWS - len(dev_unseen), seed=args.seed + 2)
 
     # Rows whose query also occurs in a dev split leave training (synthesis can repeat a query).
-    dev_queries = {r["query"].strip().lower() for r in dev_in + dev_unseen}
+    dev_queries = {r["query"].strip().lower() for r in dev_in + dev_unseen + dev_natural}
     before = len(train)
     train = [r for r in train if r["query"].strip().lower() not in dev_queries]
     random.Random(args.seed + 2).shuffle(train)
     random.Random(args.seed + 3).shuffle(dev_in)
     dev_in = dev_in[:DEV_ROWS]
     random.Random(args.seed + 4).shuffle(dev_unseen)
+    # A restyled random-id name ("b36yFMixvp" -> "B36yFMixvp") can split into other words: drop those few rows.
+    before_restyle = len(train)
+    train = [r for r in train if not any(held_out(t["name"]) for t in r["tools"])]
+    dropped_restyled = before_restyle - len(train)
+    natural_tools = {tool_key(a["name"]) for r in dev_natural for a in r["answers"]}
+    assert not any(tool_key(t["name"]) in natural_tools for r in train for t in r["tools"]), \
+        "a dev_natural gold tool is in training"
 
-    for name, rows in [("train", train), ("dev_in", dev_in), ("dev_unseen", dev_unseen)]:
+    splits = [("train", train), ("dev_in", dev_in), ("dev_unseen", dev_unseen), ("dev_natural", dev_natural)]
+    for name, rows in splits:
         write_jsonl(args.out / f"{name}.jsonl", rows)
-    report = {"holdout_percent": HOLDOUT_PERCENT, "train_rows_dropped_as_dev_query_duplicates": before - len(train),
+    report = {"holdout_percent": HOLDOUT_PERCENT, "train_rows_dropped_as_dev_query_duplicates": before - before_restyle,
+              "train_rows_dropped_as_restyled_into_held_out": dropped_restyled,
               "tools_train": len(train_pool), "tools_held_out": len(holdout_pool),
-              "splits": {n: stats(r) for n, r in [("train", train), ("dev_in", dev_in), ("dev_unseen", dev_unseen)]}}
+              "splits": {n: stats(r) for n, r in splits}}
     (args.out / "stats.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report["splits"]["train"], indent=1))
 

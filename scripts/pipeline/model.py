@@ -255,3 +255,21 @@ class Needle(nn.Module):
 
     def num_params(self):
         return sum(p.numel() for p in self.parameters())
+
+
+def training_flops(cfg: ModelConfig, work: dict) -> float:
+    """Model FLOPs of one forward + backward (3x the forward) over the real tokens in `work`.
+
+    `work` counts what a batch holds, without padding: enc_tokens (every encoded segment token),
+    enc_attn (sum over segments of length squared), kv_tokens (memory tokens whose cross-attention
+    K/V are projected), out_tokens (decoder targets), dec_self (sum over rows of targets squared),
+    dec_cross (sum over rows of targets x memory length). Matmuls only: norms, RoPE and gates
+    are a small fraction of the arithmetic (but not of the time on a CPU, see docs/training.md)."""
+    d, h, hkv, hd = cfg.d_model, cfg.n_heads, cfg.n_kv_heads, cfg.head_dim
+    q_o, k_v = 2 * d * h * hd, 2 * d * hkv * hd           # weights of wq + wo, of wk + wv
+    le, ld = cfg.n_encoder_layers, cfg.n_decoder_layers
+    forward = (2 * le * (q_o + k_v) * work["enc_tokens"] + 4 * le * h * hd * work["enc_attn"]
+               + 2 * ld * k_v * work["kv_tokens"]
+               + 2 * ld * (q_o + k_v + q_o) * work["out_tokens"] + 2 * cfg.vocab_size * d * work["out_tokens"]
+               + 4 * ld * h * hd * (work["dec_self"] + work["dec_cross"]))
+    return 3.0 * forward

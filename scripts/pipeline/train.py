@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pipeline.model import ModelConfig, Needle
+from pipeline.model import ModelConfig, Needle, training_flops
 from pipeline.render import CLASS_WEIGHTS
 from pipeline.tokenizer import SPECIAL_IDS
 
@@ -45,7 +45,9 @@ class TrainConfig:
     grad_clip: float = 1.0
     budget_s: float = 480.0            # wall-clock training budget (evaluation comes after)
     max_steps: int = 0                 # stop after this many steps too (0: budget only); makes CPU runs reproducible
-    eval_rows: int = 2000              # per dev split
+    eval_rows: int = 2000              # per dev split (a fixed subset, drawn by eval_seed)
+    eval_seed: int = 1234
+    eval_every_s: float = 0.0          # learning curve: also evaluate every this many training seconds
     eval_max_tokens: int = 192         # greedy decoding length cap in evaluation
     seed: int = 0
     log_every: int = 50
@@ -106,6 +108,11 @@ class PackedRows:
         # real (unpadded) tokens: every encoder segment once, plus decoder targets
         arrays["rows"] = np.asarray(rows, dtype=np.int64)
         arrays["n_tokens"] = np.array(int(lengths.sum()) + sum(len(q) for q in queries) + int((out != -100).sum()))
+        targets = (out != -100).sum(1)
+        mem_lengths = np.array([len(m) for m in mem])
+        seg_lengths = np.concatenate([lengths, [len(q) for q in queries]])
+        arrays["work"] = np.array([seg_lengths.sum(), (seg_lengths ** 2).sum(), mem_lengths.sum(), targets.sum(),
+                                   (targets ** 2).sum(), (targets * mem_lengths).sum()], dtype=np.int64)
         return to_device(arrays, device) if device else arrays
 
 
@@ -242,10 +249,14 @@ def score(predicted_texts, gold_answers):
             "no_call_f1": 2 * p * r / (p + r) if p + r else 0.0, "unparseable": invalid / n}
 
 
-def evaluate(model, data: PackedRows, tokenizer, device, max_rows: int, batch_rows: int = 64, examples: int = 0,
+def eval_subset(n: int, size: int, seed: int) -> list[int]:
+    """The fixed dev rows a run is scored on: `size` of `n`, drawn by `seed` (not the training seed)."""
+    return sorted(np.random.default_rng(seed).permutation(n)[:size].tolist())
+
+
+def evaluate(model, data: PackedRows, tokenizer, device, rows: list[int], batch_rows: int = 64, examples: int = 0,
              max_len: int = 192):
     model.eval()
-    rows = list(range(min(data.n, max_rows)))
     texts, golds = [], []
     for i in range(0, len(rows), batch_rows):
         chunk = rows[i:i + batch_rows]
@@ -282,7 +293,47 @@ def lr_at(cfg: TrainConfig, progress: float) -> float:
     return cfg.lr * (cfg.min_lr_frac + (1 - cfg.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * min(t, 1.0))))
 
 
+DEV_SPLITS = ("dev_unseen", "dev_in", "dev_natural")
+WORK_KEYS = ("enc_tokens", "enc_attn", "kv_tokens", "out_tokens", "dec_self", "dec_cross")  # PackedRows.batch "work"
+
+
+def assert_no_dev_queries(train_rows: PackedRows, dev: dict[str, PackedRows]):
+    """No dev query (as token ids) occurs in the training rows: dev splits stay out of training."""
+    seen = {train_rows._seq("query", i).tobytes() for i in range(train_rows.n)}
+    for split, rows in dev.items():
+        leaked = sum(rows._seq("query", i).tobytes() in seen for i in range(rows.n))
+        assert not leaked, f"{leaked} {split} queries are in the training rows"
+
+
+def peak_rss_mb() -> float:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def curve_line(e: dict) -> str:
+    """One checkpoint of the learning curve as one line of text."""
+    parts = [f"{e['minutes']:6.1f} min  {e['rows']:7d} rows  {e['tokens'] / 1e6:6.1f}M tok  loss {e['loss']:.3f}"]
+    for split in DEV_SPLITS:
+        m = e.get(split)
+        if m:
+            parts.append(f"{split} EM {m['exact_match']:.3f} name {m['tool_name_acc']:.3f} arg {m['argument_acc']:.3f} "
+                         f"nocall P/R/F1 {m['no_call_precision']:.2f}/{m['no_call_recall']:.2f}/{m['no_call_f1']:.2f}")
+    parts.append(f"{e['rows_per_s']:.2f} rows/s  {e['tflops']:.3f} TFLOP/s  rss {e['peak_rss_mb']:.0f} MB")
+    return " | ".join(parts)
+
+
+def save_checkpoint(model, cfg: TrainConfig, path: Path):
+    state = {k: v.to(torch.float16) for k, v in model.state_dict().items()}
+    torch.save({"model_config": cfg.model, "train_config": asdict(cfg), "state_dict": state}, path)
+
+
 def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
+    """Train for cfg.budget_s seconds of training time (evaluation excluded) or cfg.max_steps.
+
+    With cfg.eval_every_s, the run is a learning curve: every eval_every_s training seconds, and
+    at the end, the checkpoint is saved and scored on fixed subsets (cfg.eval_rows rows drawn by
+    cfg.eval_seed) of each dev split; each point prints one line (curve_line) and metrics.json
+    holds them all under "curve"."""
     from tokenizers import Tokenizer
     torch.manual_seed(cfg.seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -298,6 +349,9 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
     model = model.to(device)
     print(f"model: {cfg.preset}, {model.num_params() / 1e6:.2f}M parameters, device {device}", flush=True)
     train_rows = PackedRows(data_dir / "train.npz")
+    dev = {split: PackedRows(data_dir / f"{split}.npz") for split in DEV_SPLITS if (data_dir / f"{split}.npz").exists()}
+    assert_no_dev_queries(train_rows, dev)
+    dev_rows = {split: eval_subset(rows.n, cfg.eval_rows, cfg.eval_seed) for split, rows in dev.items()}
     tokenizer = Tokenizer.from_file(str(data_dir / "tokenizer.json"))
 
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
@@ -309,14 +363,27 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
     batches = iter(torch.utils.data.DataLoader(BatchStream(train_rows, cfg.batch_rows, cfg.seed), batch_size=None,
                                                num_workers=workers, pin_memory=device == "cuda",
                                                prefetch_factor=4 if workers else None))
-    curve, step, rows_seen, tokens_seen, accum = [], 0, 0, 0, 1
-    start = time.time()
-    while (elapsed := time.time() - start) < cfg.budget_s and (not cfg.max_steps or step < cfg.max_steps):
-        progress = step / cfg.max_steps if cfg.max_steps else elapsed / cfg.budget_s
+
+    def score_checkpoint(extra: dict) -> dict:
+        save_checkpoint(model, cfg, out_dir / "model.pt")        # saved before evaluating
+        entry = dict(extra)
+        for split, rows in dev.items():
+            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
+                entry[split] = evaluate(model, rows, tokenizer, device, dev_rows[split], max_len=cfg.eval_max_tokens,
+                                        examples=40 if extra.get("final") else 0)
+        return entry
+
+    curve, loss_curve, step, rows_seen, tokens_seen, flops, accum = [], [], 0, 0, 0, 0.0, 1
+    train_s, next_eval, loss = 0.0, cfg.eval_every_s or math.inf, torch.tensor(float("nan"))
+    recent = []                    # losses since the last curve point: each point reports their mean
+    while train_s < cfg.budget_s and (not cfg.max_steps or step < cfg.max_steps):
+        t0 = time.time()
+        progress = step / cfg.max_steps if cfg.max_steps else train_s / cfg.budget_s
         for group in opt.param_groups:
             group["lr"] = lr_at(cfg, progress)
         arrays = next(batches)
         tokens_seen += int(arrays.pop("n_tokens"))
+        flops += training_flops(model_cfg, dict(zip(WORK_KEYS, arrays.pop("work").tolist())))
         rows = arrays.pop("rows").tolist()
         opt.zero_grad(set_to_none=True)
         try:
@@ -333,31 +400,45 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
         opt.step()
         step += 1
         rows_seen += cfg.batch_rows
+        train_s += time.time() - t0
+        recent.append(loss)
         if step % cfg.log_every == 0 or step == 1:
-            entry = {"step": step, "s": round(elapsed, 1), "loss": round(loss.item(), 4),
+            entry = {"step": step, "s": round(train_s, 1), "loss": round(loss.item(), 4),
                      "lr": round(opt.param_groups[0]["lr"], 6), "rows": rows_seen, "tokens": tokens_seen}
-            curve.append(entry)
+            loss_curve.append(entry)
             print(json.dumps(entry), flush=True)
-    train_s = time.time() - start
+        if train_s >= next_eval and train_s < cfg.budget_s:
+            next_eval += cfg.eval_every_s
+            curve.append(score_checkpoint(progress_entry(step, train_s, rows_seen, tokens_seen, flops, torch.stack(recent).mean())))
+            print(curve_line(curve[-1]), flush=True)
+            recent = []
     print(f"trained {step} steps, {rows_seen} rows ({rows_seen / train_rows.n:.2f} epochs), "
           f"{tokens_seen / 1e6:.1f}M tokens in {train_s:.0f}s", flush=True)
 
+    final = score_checkpoint(dict(progress_entry(step, train_s, rows_seen, tokens_seen, flops, torch.stack(recent).mean()), final=True))
+    curve.append(final)
+    print(curve_line(final), flush=True)
     metrics = {"train_config": asdict(cfg), "steps": step, "rows_seen": rows_seen,
                "epochs": rows_seen / train_rows.n, "tokens_seen": tokens_seen, "train_s": train_s,
-               "device": torch.cuda.get_device_name() if device == "cuda" else "cpu", "loss_curve": curve}
-    for split in ("dev_in", "dev_unseen"):
-        path = data_dir / f"{split}.npz"
-        if path.exists():
-            t0 = time.time()
-            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
-                metrics[split] = evaluate(model, PackedRows(path), tokenizer, device, cfg.eval_rows, examples=40,
-                                          max_len=cfg.eval_max_tokens)
-            shown = {k: v for k, v in metrics[split].items() if k != "examples"}
-            print(f"{split}: {json.dumps(shown)} ({time.time() - t0:.0f}s)", flush=True)
-    state = {k: v.to(torch.float16) for k, v in model.state_dict().items()}
-    torch.save({"model_config": cfg.model, "train_config": asdict(cfg), "state_dict": state}, out_dir / "model.pt")
+               "device": torch.cuda.get_device_name() if device == "cuda" else cpu_name(), "loss_curve": loss_curve,
+               "curve": [{k: v for k, v in e.items() if k != "final"} for e in curve]}
+    for split in dev:
+        metrics[split] = final[split]
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
     return model, metrics
+
+
+def progress_entry(step, train_s, rows_seen, tokens_seen, flops, loss) -> dict:
+    return {"minutes": round(train_s / 60, 2), "step": step, "rows": rows_seen, "tokens": tokens_seen,
+            "loss": round(float(loss), 4), "rows_per_s": rows_seen / max(train_s, 1e-9),
+            "tflops": flops / max(train_s, 1e-9) / 1e12, "peak_rss_mb": round(peak_rss_mb())}
+
+
+def cpu_name() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []:
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "cpu"
 
 
 def main():

@@ -16,12 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-from dataclasses import fields
 from pathlib import Path
 
 import torch
 
-from pipeline.train import TrainConfig, cpu_name, train
+from pipeline.train import TrainConfig, add_config_flags, cpu_name, train
 
 EVAL_ROWS = 300
 EVAL_MAX_TOKENS = 96       # gold outputs are ~25 tokens; a longer greedy run is already wrong
@@ -45,10 +44,7 @@ def main():
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--budget-min", type=float, default=60.0, help="training minutes (evaluation excluded)")
     ap.add_argument("--every-min", type=float, default=10.0, help="minutes of training between curve points")
-    fixed = {"model", "budget_s", "eval_every_s", "eval_rows", "eval_max_tokens", "log_every"}
-    for f in fields(TrainConfig):
-        if f.name not in fixed:
-            ap.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default)
+    add_config_flags(ap, skip={"model", "budget_s", "eval_every_s", "eval_rows", "eval_max_tokens", "log_every"})
     args = vars(ap.parse_args())
     data, out = args.pop("data"), args.pop("out")
     budget_min, every_min = args.pop("budget_min"), args.pop("every_min")

@@ -221,6 +221,17 @@ class Needle(nn.Module):
         Returns logits [B, S, V] ([B, 1, V], the last position, with `last_only`: all a step
         needs) and present_k/v [L, B, Hkv, P+S, D].
         """
+        x, present_k, present_v = self.decode_hidden(ids, past_k, past_v, cross_k, cross_v, memory_mask, use_sdpa)
+        if last_only:
+            x = x[:, -1:]
+        return self.head(x), present_k, present_v
+
+    def head(self, x):
+        """Final decoder states -> logits over the vocabulary (tied embedding)."""
+        return x @ self.embed.weight.t()
+
+    def decode_hidden(self, ids, past_k, past_v, cross_k, cross_v, memory_mask, use_sdpa=True):
+        """`decode` without the head: normalised final states [B, S, d] and present_k/v."""
         s = ids.shape[1]
         p = past_k.shape[3]
         positions = torch.arange(s, device=ids.device) + p
@@ -239,19 +250,37 @@ class Needle(nn.Module):
             present_k.append(k)
             present_v.append(v)
             x = block(x, k, v, self_bias, rope_tab, cross_k[i], cross_v[i], cross_bias, use_sdpa)
-        if last_only:
-            x = x[:, -1:]
-        logits = self.decoder_norm(x) @ self.embed.weight.t()
-        return logits, torch.stack(present_k), torch.stack(present_v)
+        return self.decoder_norm(x), torch.stack(present_k), torch.stack(present_v)
 
-    def forward(self, memory, memory_mask, dec_ids):
-        """Training: teacher-forced decoder over memory [B, M, d]; returns logits [B, S, V]."""
-        cross_k, cross_v = self.cross_keys_values(memory)
-        b = dec_ids.shape[0]
+    def memory_keys_values(self, segments, use_sdpa=True):
+        """Encode segment groups; cross-attention K/V of every segment token (training, evaluation).
+
+        segments: [(ids [G, T], mask [G, T]), ...], each distinct segment of the batch once.
+        Returns per decoder layer (k, v), each [Hkv, N + 1, D] over the groups' flattened tokens
+        and a zero row last (padding): K/V are projected once per segment token, so a tool
+        shared by many rows costs one encoding. `gather_memory` picks each row's memory."""
+        d = self.cfg.d_model
+        hidden = [self.encode(ids, mask, use_sdpa).reshape(-1, d) for ids, mask in segments]
+        flat = torch.cat(hidden + [hidden[0].new_zeros(1, d)])[None]
+        return [tuple(t[0] for t in block.cross_res.attn.keys_values(flat)) for block in self.decoder]
+
+    @staticmethod
+    def gather_memory(memory, mem_idx):
+        """Per-layer k, v [B, Hkv, M, D] of the rows whose memory positions are mem_idx [B, M]."""
+        ks = [k[:, mem_idx].transpose(0, 1) for k, _ in memory]
+        vs = [v[:, mem_idx].transpose(0, 1) for _, v in memory]
+        return ks, vs
+
+    def forward(self, memory, mem_idx, memory_mask, dec_ids, targets, use_sdpa=True):
+        """Training: teacher-forced decoder over rows' memory (memory_keys_values, gather_memory).
+
+        Returns logits [N, V] at the real target positions only (targets != -100, row-major):
+        the head and the loss never run on padding."""
+        cross_k, cross_v = self.gather_memory(memory, mem_idx)
         c = self.cfg
-        empty = memory.new_zeros(c.n_decoder_layers, b, c.n_kv_heads, 0, c.head_dim)
-        logits, _, _ = self.decode(dec_ids, empty, empty, cross_k, cross_v, memory_mask)
-        return logits
+        empty = cross_k[0].new_zeros(c.n_decoder_layers, dec_ids.shape[0], c.n_kv_heads, 0, c.head_dim)
+        x, _, _ = self.decode_hidden(dec_ids, empty, empty, cross_k, cross_v, memory_mask, use_sdpa)
+        return self.head(x[targets != -100])
 
     def num_params(self):
         return sum(p.numel() for p in self.parameters())

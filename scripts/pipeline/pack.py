@@ -4,11 +4,15 @@
         --rows data/build/train.jsonl --out data/pack/train.npz
 
 Tools repeat across rows, so each distinct rendered tool is tokenized and stored once and rows
-refer to it by index.
+refer to it by index. What training needs to give a row other distractors (pipeline.train's
+shared tool pools) is stored too: which of a row's tools are called (row_gold), whether its
+distractors are interchangeable (row_swap: synthesised rows whose distractors were drawn at
+random; not converted rows, not near-miss no-call rows) and a name id per tool (tool_name).
 """
 from __future__ import annotations
 
 import argparse
+import re
 
 import numpy as np
 from tokenizers import Tokenizer
@@ -47,6 +51,7 @@ def pack(rows, enc: Encoder) -> dict[str, np.ndarray]:
     """Tokenize rows (batched: the tokenizer runs on all cores) into ragged uint16 arrays."""
     tool_index: dict[str, int] = {}
     tool_texts, queries, answer_texts, answer_classes, row_tools = [], [], [], [], []
+    row_gold, row_swap, tool_names, name_ids = [], [], [], {}
     skipped = 0
     for row in rows:
         if not row["tools"]:
@@ -58,12 +63,17 @@ def pack(rows, enc: Encoder) -> dict[str, np.ndarray]:
             if text not in tool_index:
                 tool_index[text] = len(tool_texts)
                 tool_texts.append(text)
+                tool_names.append(name_ids.setdefault(re.sub(r"[^a-z0-9]", "", tool["name"].lower()), len(name_ids)))
             refs.append(tool_index[text])
         text, classes = render_answers_classes(canonical_answers(row))
         queries.append(row["query"].strip())
         answer_texts.append(text)
         answer_classes.append(classes)
         row_tools.append(refs)
+        called = {a["name"] for a in row["answers"]}
+        row_gold.append([int(t["name"] in called) for t in row["tools"]])
+        source = row.get("source", "")
+        row_swap.append(int(source.startswith("synth:") and source != "synth:nocall_nearmiss"))
 
     ids = lambda texts: enc.tok.encode_batch(texts, add_special_tokens=False)
     tool_ids = [([SPECIAL_IDS["tool"]] + e.ids)[:enc.max_tool_tokens] for e in ids(tool_texts)]
@@ -80,6 +90,7 @@ def pack(rows, enc: Encoder) -> dict[str, np.ndarray]:
         out_cls.append([max(classes[a:b], default=0) for a, b in e.offsets] + [0])
     q_ids = [q_ids[i] for i in keep]
     row_tools = [row_tools[i] for i in keep]
+    row_gold = [row_gold[i] for i in keep]
 
     def ragged(seqs, dtype):
         off = np.zeros(len(seqs) + 1, dtype=np.int64)
@@ -90,8 +101,10 @@ def pack(rows, enc: Encoder) -> dict[str, np.ndarray]:
     out = {}
     for name, seqs, dtype in [("tool", tool_ids, np.uint16), ("query", q_ids, np.uint16),
                               ("out", out_ids, np.uint16), ("cls", out_cls, np.uint8),
-                              ("row_tools", row_tools, np.int32)]:
+                              ("row_tools", row_tools, np.int32), ("row_gold", row_gold, np.uint8)]:
         out[name], out[name + "_off"] = ragged(seqs, dtype)
+    out["row_swap"] = np.asarray([row_swap[i] for i in keep], dtype=np.uint8)
+    out["tool_name"] = np.asarray(tool_names, dtype=np.int32)
     print(f"pack: {len(q_ids)} rows, {len(tool_ids)} distinct tools, {skipped} skipped (too long / no tools)")
     return out
 

@@ -14,7 +14,7 @@ import argparse
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -48,9 +48,16 @@ class TrainConfig:
     eval_rows: int = 2000              # per dev split (a fixed subset, drawn by eval_seed)
     eval_seed: int = 1234
     eval_every_s: float = 0.0          # learning curve: also evaluate every this many training seconds
+    dtype: str = "auto"                # bf16 | fp32 | auto (bf16 where fast_bf16 says the hardware has it)
+    attention: str = "auto"            # sdpa | matmul | auto (SDPA on CUDA, plain matmuls on the CPU: docs/training.md)
+    compile: bool = False              # torch.compile each encoder and decoder block (dynamic shapes; compile time reported)
+    share_tools: bool = True           # batches redraw interchangeable distractors from the batch's tools (PackedRows.shared_tools)
     eval_max_tokens: int = 192         # greedy decoding length cap in evaluation
     seed: int = 0
     log_every: int = 50
+    accum: int = 1                     # gradient accumulation chunks per batch (same effective batch; bounds memory)
+    optimizer: str = "adamw"           # adamw | muon (Muon on the 2-D attention weights, AdamW at lr elsewhere)
+    muon_lr: float = 0.02
     init: str = ""                     # start from this checkpoint's weights (model.pt) instead of random
     model: dict = field(default_factory=dict)
 
@@ -67,56 +74,98 @@ class PackedRows:
         off = self.a[name + "_off"]
         return self.a[name][off[i]:off[i + 1]]
 
-    def batch(self, rows, device=None):
-        """Padded arrays for a list of row indices (tensors on `device` when given).
+    def shared_tools(self, rows, rng) -> list[np.ndarray]:
+        """Each row's tools, its interchangeable distractors (row_swap) redrawn from the batch.
 
-        The batch's distinct tools are encoded once each, sorted by length and padded per group
-        of TOOL_GROUP segments (little padding); each row's memory is gathered from them.
+        A row keeps its called tools and one of its own distractors (so a similar distractor,
+        when synthesis chose one, often stays); its other distractor slots take tools that
+        other rows of the batch bring anyway, none sharing a name with the row's tools. The
+        batch then has fewer distinct tools to encode (the encoder is most of a step's work:
+        docs/training.md). Rows keep their tool count and the positions of their called tools."""
+        refs = [self._seq("row_tools", r).astype(np.int64) for r in rows]
+        names = self.a["tool_name"]
+        keep = []                                  # per row: the positions whose tool stays
+        for r, t in zip(rows, refs):
+            gold = self._seq("row_gold", r).astype(bool)
+            slots = np.flatnonzero(~gold)
+            if self.a["row_swap"][r] and len(slots) > 1:
+                keep.append(np.sort(np.append(np.flatnonzero(gold), slots[rng.integers(len(slots))])))
+            else:
+                keep.append(np.arange(len(t)))
+        pool = np.unique(np.concatenate([t[k] for t, k in zip(refs, keep)]))
+        out = []
+        for t, k in zip(refs, keep):
+            if len(k) < len(t):
+                t = t.copy()
+                taken = set(names[t[k]].tolist())
+                candidates = iter(rng.permutation(pool))
+                for slot in np.setdiff1d(np.arange(len(t)), k):
+                    for c in candidates:
+                        if names[c] not in taken:
+                            t[slot] = c
+                            taken.add(names[c])
+                            break
+            out.append(t)
+        return out
+
+    def batch(self, rows, device=None, tool_refs=None):
+        """One training or evaluation batch for a list of row indices (tensors on `device` when given).
+
+        - "segments": what the encoder runs, [(ids [G, T], mask [G, T]), ...]. Every distinct
+          tool of the batch and every query once, sorted by length and padded per group of
+          SEGMENT_GROUP segments, so there is little padding.
+        - "decoder": the rows sorted by memory length, in chunks of DECODER_CHUNK rows, each padded
+          to its own longest memory and output: per chunk "pos" (the chunk's rows as positions in
+          `rows`), "mem_idx" [B, M] (each row's memory as positions in the segments' flattened
+          tokens; one past the last is a zero row, for padding), "mem_mask", "dec_in", "target"
+          (-100 on padding) and "weights" (the loss weight of each target).
+        - "rows", "n_tokens" (real tokens: segments once, plus targets) and "work" (WORK_KEYS).
+        `tool_refs` replaces the rows' own tool lists (shared_tools).
         """
         a = self._seq
-        tool_refs = [a("row_tools", r).astype(np.int64) for r in rows]
+        if tool_refs is None:
+            tool_refs = [a("row_tools", r).astype(np.int64) for r in rows]
         distinct = np.unique(np.concatenate(tool_refs))
-        lengths = self.a["tool_off"][distinct + 1] - self.a["tool_off"][distinct]
-        distinct = distinct[np.argsort(lengths, kind="stable")]
-        groups, flat_start, base = [], {}, 0
-        for g in range(0, len(distinct), TOOL_GROUP):
-            members = [a("tool", t) for t in distinct[g:g + TOOL_GROUP]]
-            ids = pad(members)
-            for t, i in zip(distinct[g:g + TOOL_GROUP], range(len(members))):
-                flat_start[int(t)] = base + i * ids.shape[1]
-            groups.append((ids, lengths_mask(members, ids.shape[1])))
+        seqs = [a("tool", t) for t in distinct] + [a("query", r) for r in rows]
+        lengths = np.array([len(q) for q in seqs])
+        order = np.argsort(lengths, kind="stable")
+        segments, start, base = [], np.zeros(len(seqs), dtype=np.int64), 0
+        for g in range(0, len(order), SEGMENT_GROUP):
+            members = order[g:g + SEGMENT_GROUP]
+            ids = pad([seqs[i] for i in members])
+            start[members] = base + np.arange(len(members)) * ids.shape[1]
+            segments.append((ids, lengths_mask([seqs[i] for i in members], ids.shape[1])))
             base += ids.size
-        queries = [a("query", r) for r in rows]
-        query_ids = pad(queries)
-        tq = query_ids.shape[1]
-        zero_row = base + query_ids.size
+        tool_pos = {int(t): i for i, t in enumerate(distinct)}
         mem = []
         for r, refs in enumerate(tool_refs):
-            parts = [flat_start[int(t)] + np.arange(len(a("tool", int(t)))) for t in refs]
-            parts.append(base + r * tq + np.arange(len(queries[r])))
+            parts = [start[i] + np.arange(lengths[i]) for i in [tool_pos[int(t)] for t in refs] + [len(distinct) + r]]
             mem.append(np.concatenate(parts))
-        out = pad([a("out", r) for r in rows], -100)
-        dec_in = np.concatenate([np.full((len(rows), 1), SPECIAL_IDS["bos"]), np.where(out == -100, 0, out)[:, :-1]], 1)
-        weights = np.zeros(out.shape, dtype=np.float32)
-        for i, r in enumerate(rows):
-            c = a("cls", r)
-            weights[i, :len(c)] = CLASS_WEIGHT_ARRAY[c]
-        arrays = dict(query_ids=query_ids, query_mask=lengths_mask(queries, tq), mem_idx=pad(mem, zero_row),
-                      mem_mask=lengths_mask(mem, max(len(m) for m in mem)), dec_in=dec_in, target=out, weights=weights)
-        for i, (ids, mask) in enumerate(groups):
-            arrays[f"tool_ids_{i}"], arrays[f"tool_mask_{i}"] = ids, mask
-        # real (unpadded) tokens: every encoder segment once, plus decoder targets
-        arrays["rows"] = np.asarray(rows, dtype=np.int64)
-        arrays["n_tokens"] = np.array(int(lengths.sum()) + sum(len(q) for q in queries) + int((out != -100).sum()))
-        targets = (out != -100).sum(1)
         mem_lengths = np.array([len(m) for m in mem])
-        seg_lengths = np.concatenate([lengths, [len(q) for q in queries]])
-        arrays["work"] = np.array([seg_lengths.sum(), (seg_lengths ** 2).sum(), mem_lengths.sum(), targets.sum(),
-                                   (targets ** 2).sum(), (targets * mem_lengths).sum()], dtype=np.int64)
-        return to_device(arrays, device) if device else arrays
+        outs = [a("out", r) for r in rows]
+        decoder = []
+        by_memory = np.argsort(mem_lengths, kind="stable")
+        for c in range(0, len(rows), DECODER_CHUNK):
+            pos = by_memory[c:c + DECODER_CHUNK]
+            out = pad([outs[i] for i in pos], -100)
+            dec_in = np.concatenate([np.full((len(pos), 1), SPECIAL_IDS["bos"]), np.where(out == -100, 0, out)[:, :-1]], 1)
+            weights = np.zeros(out.shape, dtype=np.float32)
+            for j, i in enumerate(pos):
+                cls = a("cls", rows[i])
+                weights[j, :len(cls)] = CLASS_WEIGHT_ARRAY[cls]
+            decoder.append(dict(pos=pos, mem_idx=pad([mem[i] for i in pos], base),
+                                mem_mask=lengths_mask([mem[i] for i in pos], mem_lengths[pos].max()),
+                                dec_in=dec_in, target=out, weights=weights))
+        targets = np.array([len(o) for o in outs])
+        batch = dict(segments=segments, decoder=decoder, rows=np.asarray(rows, dtype=np.int64),
+                     n_tokens=np.array(int(lengths.sum() + targets.sum())),
+                     work=np.array([lengths.sum(), (lengths ** 2).sum(), lengths.sum(), targets.sum(),
+                                    (targets ** 2).sum(), (targets * mem_lengths).sum()], dtype=np.int64))
+        return to_device(batch, device) if device else batch
 
 
-TOOL_GROUP = 256
+SEGMENT_GROUP = 32       # segments per padded encoder group (sorted by length: ~7% padding, docs/training.md)
+DECODER_CHUNK = 32       # rows per decoder chunk (sorted by memory length)
 CLASS_WEIGHT_ARRAY = np.asarray(CLASS_WEIGHTS, dtype=np.float32)
 
 
@@ -132,15 +181,22 @@ def lengths_mask(seqs, width):
     return (np.arange(width)[None] < np.array([len(s) for s in seqs])[:, None]).astype(np.int64)
 
 
-def to_device(arrays, device):
-    return {k: torch.from_numpy(v).to(device, non_blocking=True) for k, v in arrays.items()}
+def to_device(x, device):
+    """numpy arrays (in dicts, lists and tuples) -> tensors on `device`."""
+    if isinstance(x, dict):
+        return {k: to_device(v, device) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(to_device(v, device) for v in x)
+    if isinstance(x, torch.Tensor):
+        return x.to(device, non_blocking=True)
+    return torch.from_numpy(x).to(device, non_blocking=True)
 
 
 class BatchStream(torch.utils.data.IterableDataset):
     """Endless shuffled batches, built by DataLoader workers in parallel with the GPU."""
 
-    def __init__(self, data: PackedRows, batch_rows: int, seed: int):
-        self.data, self.batch_rows, self.seed = data, batch_rows, seed
+    def __init__(self, data: PackedRows, batch_rows: int, seed: int, share_tools: bool):
+        self.data, self.batch_rows, self.seed, self.share_tools = data, batch_rows, seed, share_tools
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
@@ -151,47 +207,51 @@ class BatchStream(torch.utils.data.IterableDataset):
             starts = range(0, self.data.n - self.batch_rows + 1, self.batch_rows)
             for i, start in enumerate(starts):
                 if i % workers == worker:
-                    yield self.data.batch(order[start:start + self.batch_rows].tolist())
+                    rows = order[start:start + self.batch_rows].tolist()
+                    refs = None
+                    if self.share_tools:
+                        refs = self.data.shared_tools(rows, np.random.default_rng([self.seed, epoch, i]))
+                    yield self.data.batch(rows, tool_refs=refs)
             epoch += 1
 
 
-def build_memory(model: Needle, b):
-    """Encode the batch's tool and query segments and gather each row's memory [B, M, d]."""
-    hidden = []
-    i = 0
-    while f"tool_ids_{i}" in b:
-        hidden.append(model.encode(b[f"tool_ids_{i}"], b[f"tool_mask_{i}"]))
-        i += 1
-    hidden.append(model.encode(b["query_ids"], b["query_mask"]))
-    d = hidden[0].shape[-1]
-    flat = torch.cat([h.reshape(-1, d) for h in hidden] + [hidden[0].new_zeros(1, d)])
-    return flat[b["mem_idx"]], b["mem_mask"]
-
-
-def loss_fn(model: Needle, b):
-    memory, mask = build_memory(model, b)
-    logits = model(memory, mask, b["dec_in"])
-    ce = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), b["target"].reshape(-1),
-                         ignore_index=-100, reduction="none")
-    w = b["weights"].reshape(-1)
-    return (ce * w).sum() / w.sum()
+def loss_fn(model: Needle, b, use_sdpa: bool):
+    """Weighted cross-entropy (CLASS_WEIGHTS per target token) over the real target positions."""
+    memory = model.memory_keys_values(b["segments"], use_sdpa)
+    total = weight = 0.0
+    for c in b["decoder"]:
+        logits = model(memory, c["mem_idx"], c["mem_mask"], c["dec_in"], c["target"], use_sdpa)
+        real = c["target"] != -100
+        w = c["weights"][real]
+        total = total + (F.cross_entropy(logits.float(), c["target"][real], reduction="none") * w).sum()
+        weight = weight + w.sum()
+    return total / weight
 
 
 # -- evaluation ---------------------------------------------------------------------------------
 @torch.no_grad()
-def greedy_decode(model: Needle, b, max_len: int = 192):
+def greedy_decode(model: Needle, b, max_len: int = 192, use_sdpa: bool = True):
     """Batched greedy decoding with the KV cache; returns lists of output ids (without eos)."""
-    memory, mask = build_memory(model, b)
-    cross_k, cross_v = model.cross_keys_values(memory)
+    memory = model.memory_keys_values(b["segments"], use_sdpa)
+    outs = [None] * len(b["rows"])
+    for chunk in b["decoder"]:
+        for pos, ids in zip(chunk["pos"].tolist(), greedy_chunk(model, memory, chunk, max_len, use_sdpa)):
+            outs[pos] = ids
+    return outs
+
+
+def greedy_chunk(model: Needle, memory, chunk, max_len: int, use_sdpa: bool):
+    cross_k, cross_v = model.gather_memory(memory, chunk["mem_idx"])
+    mask = chunk["mem_mask"]
     c = model.cfg
-    n = memory.shape[0]
-    past_k = memory.new_zeros(c.n_decoder_layers, n, c.n_kv_heads, 0, c.head_dim)
+    n = mask.shape[0]
+    past_k = cross_k[0].new_zeros(c.n_decoder_layers, n, c.n_kv_heads, 0, c.head_dim)
     past_v = past_k
-    ids = torch.full((n, 1), SPECIAL_IDS["bos"], dtype=torch.long, device=memory.device)
+    ids = torch.full((n, 1), SPECIAL_IDS["bos"], dtype=torch.long, device=mask.device)
     outs = [[] for _ in range(n)]
-    done = torch.zeros(n, dtype=torch.bool, device=memory.device)
+    done = torch.zeros(n, dtype=torch.bool, device=mask.device)
     for _ in range(max_len):
-        logits, past_k, past_v = model.decode(ids, past_k, past_v, cross_k, cross_v, mask)
+        logits, past_k, past_v = model.decode(ids, past_k, past_v, cross_k, cross_v, mask, use_sdpa, last_only=True)
         ids = logits[:, -1].argmax(-1, keepdim=True)
         for i, tok in enumerate(ids[:, 0].tolist()):
             if not done[i] and tok != SPECIAL_IDS["eos"]:
@@ -254,14 +314,16 @@ def eval_subset(n: int, size: int, seed: int) -> list[int]:
     return sorted(np.random.default_rng(seed).permutation(n)[:size].tolist())
 
 
-def evaluate(model, data: PackedRows, tokenizer, device, rows: list[int], batch_rows: int = 64, examples: int = 0,
-             max_len: int = 192):
+def evaluate(model, data: PackedRows, tokenizer, prec: "Precision", rows: list[int], batch_rows: int = 64,
+             examples: int = 0, max_len: int = 192):
     model.eval()
     texts, golds = [], []
     for i in range(0, len(rows), batch_rows):
         chunk = rows[i:i + batch_rows]
-        b = data.batch(chunk, device)
-        for r, ids in zip(chunk, greedy_decode(model, b, max_len)):
+        b = data.batch(chunk, prec.device)
+        with prec.autocast():
+            decoded = greedy_decode(model, b, max_len, prec.use_sdpa)
+        for r, ids in zip(chunk, decoded):
             texts.append(tokenizer.decode(ids, skip_special_tokens=False))
             gold_ids = [int(x) for x in data._seq("out", r)[:-1]]
             golds.append(json.loads(tokenizer.decode(gold_ids, skip_special_tokens=False)))
@@ -273,17 +335,64 @@ def evaluate(model, data: PackedRows, tokenizer, device, rows: list[int], batch_
 
 
 # -- training -----------------------------------------------------------------------------------
-def step_loss(model, cfg, data: PackedRows, rows, accum: int, device, batch=None):
+def fast_bf16(device: str) -> bool:
+    """Whether bf16 matmuls beat fp32 here: CUDA, or a CPU with AMX or AVX-512 BF16 (elsewhere,
+    e.g. AVX2-only CPUs, bf16 is emulated and slower than fp32)."""
+    if device == "cuda":
+        return True
+    cpuinfo = Path("/proc/cpuinfo")
+    flags = cpuinfo.read_text() if cpuinfo.exists() else ""
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+@dataclass
+class Precision:
+    """How a step runs its arithmetic: resolved once from TrainConfig.dtype/attention and the device."""
+    device: str
+    bf16: bool          # bf16 autocast (fp32 master weights, optimiser and loss)
+    use_sdpa: bool      # fused SDPA kernels, else plain batched matmuls
+
+    @staticmethod
+    def resolve(cfg: "TrainConfig", device: str) -> "Precision":
+        bf16 = fast_bf16(device) if cfg.dtype == "auto" else cfg.dtype == "bf16"
+        sdpa = device == "cuda" if cfg.attention == "auto" else cfg.attention == "sdpa"
+        return Precision(device, bf16, sdpa)
+
+    def autocast(self):
+        return torch.autocast(device_type=self.device, dtype=torch.bfloat16, enabled=self.bf16)
+
+
+def step_loss(model, prec: Precision, data: PackedRows, rows, accum: int, batch=None):
     """Forward and backward over `rows` (in `accum` chunks); returns the mean loss."""
     chunks = [batch] if accum == 1 and batch is not None else \
-        [data.batch(c.tolist(), device) for c in np.array_split(np.asarray(rows), accum)]
+        [data.batch(c.tolist(), prec.device) for c in np.array_split(np.asarray(rows), accum)]
     total = 0.0
     for b in chunks:
-        with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
-            loss = loss_fn(model, b) / len(chunks)
+        with prec.autocast():
+            loss = loss_fn(model, b, prec.use_sdpa) / len(chunks)
         loss.backward()
         total += loss.detach()
     return total
+
+
+def optimisers(model: Needle, cfg: TrainConfig, device: str) -> list[torch.optim.Optimizer]:
+    """AdamW on everything, or Muon on the attention projections and AdamW on the rest (the
+    embedding, norms and gates). Each group's `peak_lr` is what the schedule scales."""
+    from pipeline.muon import Muon
+    named = list(model.named_parameters())
+    muon = [p for n, p in named if cfg.optimizer == "muon" and p.dim() == 2 and ".attn.w" in n]
+    taken = {id(p) for p in muon}
+    decay = [p for n, p in named if p.dim() >= 2 and id(p) not in taken]
+    no_decay = [p for n, p in named if p.dim() < 2]
+    opts = [torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                               {"params": no_decay, "weight_decay": 0.0}],
+                              lr=cfg.lr, betas=(0.9, 0.95), fused=device == "cuda")]
+    if muon:
+        opts.append(Muon(muon, lr=cfg.muon_lr, weight_decay=cfg.weight_decay))
+    for opt in opts:
+        for group in opt.param_groups:
+            group["peak_lr"] = group["lr"]
+    return opts
 
 
 def lr_at(cfg: TrainConfig, progress: float) -> float:
@@ -347,20 +456,22 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
         model.load_state_dict({k: v.float() for k, v in state.items()})
         print(f"init: weights from {cfg.init}", flush=True)
     model = model.to(device)
-    print(f"model: {cfg.preset}, {model.num_params() / 1e6:.2f}M parameters, device {device}", flush=True)
+    if cfg.compile:
+        for block in list(model.encoder) + list(model.decoder):
+            block.compile(dynamic=True)
+    prec = Precision.resolve(cfg, device)
+    print(f"model: {cfg.preset}, {model.num_params() / 1e6:.2f}M parameters, device {device}, "
+          f"{'bf16 autocast' if prec.bf16 else 'fp32'}, {'SDPA' if prec.use_sdpa else 'matmul'} attention", flush=True)
     train_rows = PackedRows(data_dir / "train.npz")
     dev = {split: PackedRows(data_dir / f"{split}.npz") for split in DEV_SPLITS if (data_dir / f"{split}.npz").exists()}
     assert_no_dev_queries(train_rows, dev)
     dev_rows = {split: eval_subset(rows.n, cfg.eval_rows, cfg.eval_seed) for split, rows in dev.items()}
     tokenizer = Tokenizer.from_file(str(data_dir / "tokenizer.json"))
 
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}],
-                            lr=cfg.lr, betas=(0.9, 0.95), fused=device == "cuda")
+    opts = optimisers(model, cfg, device)
     workers = 6 if device == "cuda" else 0
-    batches = iter(torch.utils.data.DataLoader(BatchStream(train_rows, cfg.batch_rows, cfg.seed), batch_size=None,
+    batches = iter(torch.utils.data.DataLoader(BatchStream(train_rows, cfg.batch_rows, cfg.seed, cfg.share_tools),
+                                               batch_size=None,
                                                num_workers=workers, pin_memory=device == "cuda",
                                                prefetch_factor=4 if workers else None))
 
@@ -368,43 +479,45 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
         save_checkpoint(model, cfg, out_dir / "model.pt")        # saved before evaluating
         entry = dict(extra)
         for split, rows in dev.items():
-            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=device == "cuda"):
-                entry[split] = evaluate(model, rows, tokenizer, device, dev_rows[split], max_len=cfg.eval_max_tokens,
-                                        examples=40 if extra.get("final") else 0)
+            entry[split] = evaluate(model, rows, tokenizer, prec, dev_rows[split], max_len=cfg.eval_max_tokens,
+                                    examples=40 if extra.get("final") else 0)
         return entry
 
-    curve, loss_curve, step, rows_seen, tokens_seen, flops, accum = [], [], 0, 0, 0, 0.0, 1
+    curve, loss_curve, step, rows_seen, tokens_seen, flops, accum = [], [], 0, 0, 0, 0.0, cfg.accum
     train_s, next_eval, loss = 0.0, cfg.eval_every_s or math.inf, torch.tensor(float("nan"))
     recent = []                    # losses since the last curve point: each point reports their mean
     while train_s < cfg.budget_s and (not cfg.max_steps or step < cfg.max_steps):
         t0 = time.time()
         progress = step / cfg.max_steps if cfg.max_steps else train_s / cfg.budget_s
-        for group in opt.param_groups:
-            group["lr"] = lr_at(cfg, progress)
+        scale = lr_at(cfg, progress) / cfg.lr
+        for opt in opts:
+            for group in opt.param_groups:
+                group["lr"] = group["peak_lr"] * scale
         arrays = next(batches)
         tokens_seen += int(arrays.pop("n_tokens"))
         flops += training_flops(model_cfg, dict(zip(WORK_KEYS, arrays.pop("work").tolist())))
         rows = arrays.pop("rows").tolist()
-        opt.zero_grad(set_to_none=True)
+        model.zero_grad(set_to_none=True)
         try:
-            loss = step_loss(model, cfg, train_rows, rows, accum, device,
-                             {k: v.to(device, non_blocking=True) for k, v in arrays.items()} if accum == 1 else None)
+            loss = step_loss(model, prec, train_rows, rows, accum,
+                             to_device(arrays, device) if accum == 1 else None)
         except torch.OutOfMemoryError:
             # Too big for the GPU: from now on split every batch into more chunks (same effective batch).
             accum *= 2
             print(f"out of memory: accumulating gradients over {accum} chunks", flush=True)
-            opt.zero_grad(set_to_none=True)
+            model.zero_grad(set_to_none=True)
             torch.cuda.empty_cache()
-            loss = step_loss(model, cfg, train_rows, rows, accum, device, None)
+            loss = step_loss(model, prec, train_rows, rows, accum, None)
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        opt.step()
+        for opt in opts:
+            opt.step()
         step += 1
         rows_seen += cfg.batch_rows
         train_s += time.time() - t0
         recent.append(loss)
         if step % cfg.log_every == 0 or step == 1:
             entry = {"step": step, "s": round(train_s, 1), "loss": round(loss.item(), 4),
-                     "lr": round(opt.param_groups[0]["lr"], 6), "rows": rows_seen, "tokens": tokens_seen}
+                     "lr": round(lr_at(cfg, progress), 6), "rows": rows_seen, "tokens": tokens_seen}
             loss_curve.append(entry)
             print(json.dumps(entry), flush=True)
         if train_s >= next_eval and train_s < cfg.budget_s:
@@ -441,13 +554,20 @@ def cpu_name() -> str:
     return "cpu"
 
 
+def add_config_flags(ap: argparse.ArgumentParser, skip: set[str]):
+    """One --flag per TrainConfig field (booleans take true/false)."""
+    for f in fields(TrainConfig):
+        if f.name not in skip:
+            kind = type(f.default)
+            parse = (lambda v: v.lower() in ("1", "true", "yes")) if kind is bool else kind
+            ap.add_argument("--" + f.name.replace("_", "-"), type=parse, default=f.default, metavar=kind.__name__)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, type=Path, help="folder with train/dev .npz and tokenizer.json")
     ap.add_argument("--out", required=True, type=Path)
-    for f in TrainConfig.__dataclass_fields__.values():
-        if f.name != "model":
-            ap.add_argument("--" + f.name.replace("_", "-"), type=type(f.default), default=f.default)
+    add_config_flags(ap, skip={"model"})
     args = vars(ap.parse_args())
     data, out = args.pop("data"), args.pop("out")
     train(TrainConfig(**args), data, out)

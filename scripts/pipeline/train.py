@@ -49,7 +49,7 @@ class TrainConfig:
     eval_seed: int = 1234
     eval_every_s: float = 0.0          # learning curve: also evaluate every this many training seconds
     dtype: str = "auto"                # bf16 | fp32 | auto (bf16 where fast_bf16 says the hardware has it)
-    attention: str = "auto"            # sdpa | matmul | auto (SDPA on CUDA, plain matmuls on the CPU: docs/training.md)
+    attention: str = "sdpa"            # sdpa | matmul (plain matmuls hold every score matrix for the backward: out of memory on a 24 GiB CPU at 64 rows)
     compile: bool = False              # torch.compile each encoder and decoder block (dynamic shapes; compile time reported)
     share_tools: bool = True           # batches redraw interchangeable distractors from the batch's tools (PackedRows.shared_tools)
     eval_max_tokens: int = 192         # greedy decoding length cap in evaluation
@@ -235,12 +235,12 @@ def greedy_decode(model: Needle, b, max_len: int = 192, use_sdpa: bool = True):
     memory = model.memory_keys_values(b["segments"], use_sdpa)
     outs = [None] * len(b["rows"])
     for chunk in b["decoder"]:
-        for pos, ids in zip(chunk["pos"].tolist(), greedy_chunk(model, memory, chunk, max_len, use_sdpa)):
+        for pos, ids in zip(chunk["pos"].tolist(), greedy_chunk(model, memory, chunk, max_len)):
             outs[pos] = ids
     return outs
 
 
-def greedy_chunk(model: Needle, memory, chunk, max_len: int, use_sdpa: bool):
+def greedy_chunk(model: Needle, memory, chunk, max_len: int):
     cross_k, cross_v = model.gather_memory(memory, chunk["mem_idx"])
     mask = chunk["mem_mask"]
     c = model.cfg
@@ -251,7 +251,8 @@ def greedy_chunk(model: Needle, memory, chunk, max_len: int, use_sdpa: bool):
     outs = [[] for _ in range(n)]
     done = torch.zeros(n, dtype=torch.bool, device=mask.device)
     for _ in range(max_len):
-        logits, past_k, past_v = model.decode(ids, past_k, past_v, cross_k, cross_v, mask, use_sdpa, last_only=True)
+        # Plain matmuls for the steps: SDPA would repeat the memory's K/V to every query head each step.
+        logits, past_k, past_v = model.decode(ids, past_k, past_v, cross_k, cross_v, mask, False, last_only=True)
         ids = logits[:, -1].argmax(-1, keepdim=True)
         for i, tok in enumerate(ids[:, 0].tolist()):
             if not done[i] and tok != SPECIAL_IDS["eos"]:
@@ -355,7 +356,7 @@ class Precision:
     @staticmethod
     def resolve(cfg: "TrainConfig", device: str) -> "Precision":
         bf16 = fast_bf16(device) if cfg.dtype == "auto" else cfg.dtype == "bf16"
-        sdpa = device == "cuda" if cfg.attention == "auto" else cfg.attention == "sdpa"
+        sdpa = cfg.attention != "matmul"
         return Precision(device, bf16, sdpa)
 
     def autocast(self):

@@ -32,18 +32,20 @@ def toy_rows(n: int, seed: int):
         rng.shuffle(offered)
         tools = [{"name": t, "description": f"{w} tool", "parameters": {
             "type": "object", "properties": {a: {"type": "string"}}, "required": [a]}} for t, w, a in offered]
-        yield {"query": f"{word} {value}", "tools": tools, "answers": [{"name": name, "arguments": {arg: value}}],
+        yield {"query": f"{word} \"{value}\"", "tools": tools, "answers": [{"name": name, "arguments": {arg: value}}],
                "source": "toy"}
 
 
 def test_tiny_preset_learns_to_choose_and_copy(tmp_path):
-    write_jsonl(tmp_path / "train.jsonl", toy_rows(3000, seed=0))
-    write_jsonl(tmp_path / "dev_unseen.jsonl", toy_rows(200, seed=1))
+    train_rows = list(toy_rows(3000, seed=0))
+    seen = {r["query"] for r in train_rows}
+    write_jsonl(tmp_path / "train.jsonl", train_rows)
+    write_jsonl(tmp_path / "dev_unseen.jsonl", [r for r in toy_rows(400, seed=1) if r["query"] not in seen][:200])
     train_tokenizer(corpus_texts(str(tmp_path / "train.jsonl"), 3000), 512).save(str(tmp_path / "tokenizer.json"))
     enc = make_encoder(str(tmp_path / "tokenizer.json"))
     for split in ("train", "dev_unseen"):
         np.savez(tmp_path / f"{split}.npz", **pack(iter_jsonl(tmp_path / f"{split}.jsonl"), enc))
-    cfg = TrainConfig(preset="tiny", vocab_size=512, batch_rows=32, lr=3e-3, warmup_frac=0.05, budget_s=50,
+    cfg = TrainConfig(preset="tiny", vocab_size=512, batch_rows=32, lr=1e-2, warmup_frac=0.05, budget_s=50,
                       eval_rows=200, eval_max_tokens=48, log_every=1000)
     _, metrics = train(cfg, tmp_path, tmp_path / "run")
     assert PackedRows(tmp_path / "dev_unseen.npz").n == 200

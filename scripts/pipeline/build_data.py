@@ -87,7 +87,7 @@ def split_natural(held_rows, rng):
         natural += rows[:DEV_NATURAL_PER_SOURCE]
         rest += rows[DEV_NATURAL_PER_SOURCE:]
     rng.shuffle(natural)
-    return natural[:DEV_ROWS], rest
+    return natural[:DEV_ROWS], rest + natural[DEV_ROWS:]
 
 
 def stats(rows) -> dict:

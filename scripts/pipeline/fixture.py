@@ -30,8 +30,10 @@ VOCAB = 2048
 
 def make_packed_data(work: Path, train_rows: int, dev_rows: int, vocab: int = VOCAB):
     """Synthesised rows over the hand-written tools -> tokenizer + packed splits in work/."""
-    write_jsonl(work / "train.jsonl", generate(TOOLS, train_rows, seed=0))
-    write_jsonl(work / "dev_in.jsonl", generate(TOOLS, dev_rows, seed=1))
+    dev = list(generate(TOOLS, dev_rows, seed=1))
+    dev_queries = {r["query"] for r in dev}     # dev queries stay out of training (pipeline.train asserts it)
+    write_jsonl(work / "train.jsonl", (r for r in generate(TOOLS, train_rows, seed=0) if r["query"] not in dev_queries))
+    write_jsonl(work / "dev_in.jsonl", dev)
     train_tokenizer(corpus_texts(str(work / "train.jsonl"), train_rows), vocab).save(str(work / "tokenizer.json"))
     enc = make_encoder(str(work / "tokenizer.json"))
     for split in ("train", "dev_in"):

@@ -227,11 +227,11 @@ class Needle(nn.Module):
         return self.head(x), present_k, present_v
 
     def head(self, x):
-        """Final decoder states -> logits over the vocabulary (tied embedding)."""
-        return x @ self.embed.weight.t()
+        """Final decoder states -> logits over the vocabulary (final norm, tied embedding)."""
+        return self.decoder_norm(x) @ self.embed.weight.t()
 
     def decode_hidden(self, ids, past_k, past_v, cross_k, cross_v, memory_mask, use_sdpa=True):
-        """`decode` without the head: normalised final states [B, S, d] and present_k/v."""
+        """`decode` without the head: final states [B, S, d] (before the final norm) and present_k/v."""
         s = ids.shape[1]
         p = past_k.shape[3]
         positions = torch.arange(s, device=ids.device) + p
@@ -250,7 +250,7 @@ class Needle(nn.Module):
             present_k.append(k)
             present_v.append(v)
             x = block(x, k, v, self_bias, rope_tab, cross_k[i], cross_v[i], cross_bias, use_sdpa)
-        return self.decoder_norm(x), torch.stack(present_k), torch.stack(present_v)
+        return x, torch.stack(present_k), torch.stack(present_v)
 
     def memory_keys_values(self, segments, use_sdpa=True):
         """Encode segment groups; cross-attention K/V of every segment token (training, evaluation).

@@ -7,21 +7,25 @@ Tools repeat across rows, so each distinct rendered tool is tokenized and stored
 refer to it by index. What training needs to give a row other distractors (pipeline.train's
 shared tool pools) is stored too: which of a row's tools are called (row_gold), whether its
 distractors are interchangeable (row_swap: synthesised rows whose distractors were drawn at
-random; not converted rows, not near-miss no-call rows) and a name id per tool (tool_name).
+random; not converted rows, not NOT_SWAPPABLE) and a name id per tool (tool_name, by the holdout
+key of pipeline.build_data, so `news.get` and `get_news` are one name).
 """
 from __future__ import annotations
 
 import argparse
-import re
 
 import numpy as np
 from tokenizers import Tokenizer
 
+from pipeline.build_data import tool_key
 from pipeline.jsonl import iter_jsonl
 from pipeline.render import Encoder, order_arguments, render_answers_classes, render_tool
 from pipeline.tokenizer import SPECIAL_IDS
 
 MAX_TOOL_TOKENS, MAX_QUERY_TOKENS, MAX_OUTPUT_TOKENS = 256, 96, 192
+# Synthesised rows whose distractors were chosen, not drawn at random: near-miss no-call rows
+# (tools similar to the missing one) and chit-chat no-call rows (tools that chit-chat cannot call).
+NOT_SWAPPABLE = ("synth:nocall_nearmiss", "synth:nocall_chat")
 
 
 def make_encoder(tokenizer_path: str) -> Encoder:
@@ -63,7 +67,7 @@ def pack(rows, enc: Encoder) -> dict[str, np.ndarray]:
             if text not in tool_index:
                 tool_index[text] = len(tool_texts)
                 tool_texts.append(text)
-                tool_names.append(name_ids.setdefault(re.sub(r"[^a-z0-9]", "", tool["name"].lower()), len(name_ids)))
+                tool_names.append(name_ids.setdefault(tool_key(tool["name"]), len(name_ids)))
             refs.append(tool_index[text])
         text, classes = render_answers_classes(canonical_answers(row))
         queries.append(row["query"].strip())
@@ -73,7 +77,7 @@ def pack(rows, enc: Encoder) -> dict[str, np.ndarray]:
         called = {a["name"] for a in row["answers"]}
         row_gold.append([int(t["name"] in called) for t in row["tools"]])
         source = row.get("source", "")
-        row_swap.append(int(source.startswith("synth:") and source != "synth:nocall_nearmiss"))
+        row_swap.append(int(source.startswith("synth:") and source not in NOT_SWAPPABLE))
 
     ids = lambda texts: enc.tok.encode_batch(texts, add_special_tokens=False)
     tool_ids = [([SPECIAL_IDS["tool"]] + e.ids)[:enc.max_tool_tokens] for e in ids(tool_texts)]

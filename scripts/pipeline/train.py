@@ -4,9 +4,20 @@
     scripts/py -m pipeline.train --data data/pack --out runs/release --budget-s 480
     # seconds-long CPU smoke run with the tiny preset:
     scripts/py -m pipeline.train --data data/pack --out runs/smoke --preset tiny --budget-s 20
+    # the learning-curve benchmark (the same loop, scored every 10 minutes): pipeline.curve
 
---data holds train.npz, dev_in.npz, dev_unseen.npz (pipeline.pack) and tokenizer.json.
+--data holds train.npz and the dev splits' .npz (pipeline.pack) and tokenizer.json.
 Writes to --out: model.pt (fp16 state dict + configs), metrics.json (loss curve, dev metrics).
+
+A step (docs/training.md has what each part is worth on a 2-core CPU):
+- PackedRows.batch: every distinct tool and query of the batch is encoded once, in groups of
+  similar length; cross-attention K/V are projected once per segment token and gathered per row;
+  the decoder runs over rows sorted by memory length in chunks; the head and the loss only see
+  real target positions.
+- PackedRows.shared_tools: a batch's interchangeable distractors are redrawn from the tools its
+  rows bring anyway, so the encoder (most of the work) has fewer distinct tools to encode.
+- Precision: bf16 autocast where the hardware has fast bf16 (fp32 master weights and loss).
+- --compile: torch.compile of each block (fuses the element-wise work that dominates on a CPU).
 """
 from __future__ import annotations
 
@@ -193,10 +204,13 @@ def to_device(x, device):
 
 
 class BatchStream(torch.utils.data.IterableDataset):
-    """Endless shuffled batches, built by DataLoader workers in parallel with the GPU."""
+    """Endless shuffled batches, built by DataLoader workers in parallel with the GPU.
 
-    def __init__(self, data: PackedRows, batch_rows: int, seed: int, share_tools: bool):
-        self.data, self.batch_rows, self.seed, self.share_tools = data, batch_rows, seed, share_tools
+    Each item is a step: a list of `accum` batches (gradient accumulation chunks) over one
+    batch_rows slice of the shuffled rows, its tools shared across the whole slice."""
+
+    def __init__(self, data: PackedRows, batch_rows: int, seed: int, share_tools: bool, accum: int = 1):
+        self.data, self.batch_rows, self.seed, self.share_tools, self.accum = data, batch_rows, seed, share_tools, accum
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
@@ -211,7 +225,8 @@ class BatchStream(torch.utils.data.IterableDataset):
                     refs = None
                     if self.share_tools:
                         refs = self.data.shared_tools(rows, np.random.default_rng([self.seed, epoch, i]))
-                    yield self.data.batch(rows, tool_refs=refs)
+                    parts = np.array_split(np.arange(len(rows)), self.accum)
+                    yield [self.data.batch([rows[j] for j in p], tool_refs=refs and [refs[j] for j in p]) for p in parts]
             epoch += 1
 
 
@@ -322,7 +337,8 @@ def evaluate(model, data: PackedRows, tokenizer, prec: "Precision", rows: list[i
     for i in range(0, len(rows), batch_rows):
         chunk = rows[i:i + batch_rows]
         b = data.batch(chunk, prec.device)
-        with prec.autocast():
+        # Eager: compiled training blocks would recompile for inference shapes and modes.
+        with prec.autocast(), torch.compiler.set_stance("force_eager"):
             decoded = greedy_decode(model, b, max_len, prec.use_sdpa)
         for r, ids in zip(chunk, decoded):
             texts.append(tokenizer.decode(ids, skip_special_tokens=False))
@@ -363,10 +379,8 @@ class Precision:
         return torch.autocast(device_type=self.device, dtype=torch.bfloat16, enabled=self.bf16)
 
 
-def step_loss(model, prec: Precision, data: PackedRows, rows, accum: int, batch=None):
-    """Forward and backward over `rows` (in `accum` chunks); returns the mean loss."""
-    chunks = [batch] if accum == 1 and batch is not None else \
-        [data.batch(c.tolist(), prec.device) for c in np.array_split(np.asarray(rows), accum)]
+def step_loss(model, prec: Precision, chunks: list) -> torch.Tensor:
+    """Forward and backward over a step's gradient-accumulation chunks; returns the mean loss."""
     total = 0.0
     for b in chunks:
         with prec.autocast():
@@ -389,7 +403,8 @@ def optimisers(model: Needle, cfg: TrainConfig, device: str) -> list[torch.optim
                                {"params": no_decay, "weight_decay": 0.0}],
                               lr=cfg.lr, betas=(0.9, 0.95), fused=device == "cuda")]
     if muon:
-        opts.append(Muon(muon, lr=cfg.muon_lr, weight_decay=cfg.weight_decay))
+        # Decoupled decay is lr x weight_decay per step: scaled so Muon's weights decay as AdamW's do.
+        opts.append(Muon(muon, lr=cfg.muon_lr, weight_decay=cfg.weight_decay * cfg.lr / cfg.muon_lr))
     for opt in opts:
         for group in opt.param_groups:
             group["peak_lr"] = group["lr"]
@@ -471,7 +486,7 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
 
     opts = optimisers(model, cfg, device)
     workers = 6 if device == "cuda" else 0
-    batches = iter(torch.utils.data.DataLoader(BatchStream(train_rows, cfg.batch_rows, cfg.seed, cfg.share_tools),
+    batches = iter(torch.utils.data.DataLoader(BatchStream(train_rows, cfg.batch_rows, cfg.seed, cfg.share_tools, cfg.accum),
                                                batch_size=None,
                                                num_workers=workers, pin_memory=device == "cuda",
                                                prefetch_factor=4 if workers else None))
@@ -484,8 +499,8 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
                                     examples=40 if extra.get("final") else 0)
         return entry
 
-    curve, loss_curve, step, rows_seen, tokens_seen, flops, accum = [], [], 0, 0, 0, 0.0, cfg.accum
-    train_s, next_eval, loss = 0.0, cfg.eval_every_s or math.inf, torch.tensor(float("nan"))
+    curve, loss_curve, step, rows_seen, tokens_seen, flops = [], [], 0, 0, 0, 0.0
+    train_s, next_eval = 0.0, cfg.eval_every_s or math.inf
     recent = []                    # losses since the last curve point: each point reports their mean
     while train_s < cfg.budget_s and (not cfg.max_steps or step < cfg.max_steps):
         t0 = time.time()
@@ -494,24 +509,21 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
         for opt in opts:
             for group in opt.param_groups:
                 group["lr"] = group["peak_lr"] * scale
-        arrays = next(batches)
-        tokens_seen += int(arrays.pop("n_tokens"))
-        flops += training_flops(model_cfg, dict(zip(WORK_KEYS, arrays.pop("work").tolist())))
-        rows = arrays.pop("rows").tolist()
+        chunks = next(batches)
+        for b in chunks:
+            tokens_seen += int(b.pop("n_tokens"))
+            flops += training_flops(model_cfg, dict(zip(WORK_KEYS, b.pop("work").tolist())))
         model.zero_grad(set_to_none=True)
         try:
-            loss = step_loss(model, prec, train_rows, rows, accum,
-                             to_device(arrays, device) if accum == 1 else None)
+            loss = step_loss(model, prec, to_device(chunks, device))
         except torch.OutOfMemoryError:
-            # Too big for the GPU: from now on split every batch into more chunks (same effective batch).
-            accum *= 2
-            print(f"out of memory: accumulating gradients over {accum} chunks", flush=True)
-            model.zero_grad(set_to_none=True)
-            torch.cuda.empty_cache()
-            loss = step_loss(model, prec, train_rows, rows, accum, None)
+            raise SystemExit(f"out of memory at {cfg.batch_rows} rows a step in {cfg.accum} chunk(s): "
+                             f"rerun with --accum {cfg.accum * 2} (the same effective batch)")
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         for opt in opts:
             opt.step()
+        if device == "cuda":
+            torch.cuda.synchronize()       # the step's time is the step's, not the next evaluation's
         step += 1
         rows_seen += cfg.batch_rows
         train_s += time.time() - t0
@@ -522,14 +534,15 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
             loss_curve.append(entry)
             print(json.dumps(entry), flush=True)
         if train_s >= next_eval and train_s < cfg.budget_s:
-            next_eval += cfg.eval_every_s
-            curve.append(score_checkpoint(progress_entry(step, train_s, rows_seen, tokens_seen, flops, torch.stack(recent).mean())))
+            next_eval = (train_s // cfg.eval_every_s + 1) * cfg.eval_every_s
+            curve.append(score_checkpoint(progress_entry(step, train_s, rows_seen, tokens_seen, flops, mean_loss(recent))))
             print(curve_line(curve[-1]), flush=True)
             recent = []
     print(f"trained {step} steps, {rows_seen} rows ({rows_seen / train_rows.n:.2f} epochs), "
           f"{tokens_seen / 1e6:.1f}M tokens in {train_s:.0f}s", flush=True)
 
-    final = score_checkpoint(dict(progress_entry(step, train_s, rows_seen, tokens_seen, flops, torch.stack(recent).mean()), final=True))
+    final = score_checkpoint(dict(progress_entry(step, train_s, rows_seen, tokens_seen, flops, mean_loss(recent)),
+                                  final=True))
     curve.append(final)
     print(curve_line(final), flush=True)
     metrics = {"train_config": asdict(cfg), "steps": step, "rows_seen": rows_seen,
@@ -540,6 +553,10 @@ def train(cfg: TrainConfig, data_dir: Path, out_dir: Path):
         metrics[split] = final[split]
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))
     return model, metrics
+
+
+def mean_loss(losses: list) -> float:
+    return float(torch.stack(losses).mean()) if losses else float("nan")
 
 
 def progress_entry(step, train_s, rows_seen, tokens_seen, flops, loss) -> dict:
@@ -555,12 +572,20 @@ def cpu_name() -> str:
     return "cpu"
 
 
+def parse_bool(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes"):
+        return True
+    if text.lower() in ("0", "false", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
 def add_config_flags(ap: argparse.ArgumentParser, skip: set[str]):
     """One --flag per TrainConfig field (booleans take true/false)."""
     for f in fields(TrainConfig):
         if f.name not in skip:
             kind = type(f.default)
-            parse = (lambda v: v.lower() in ("1", "true", "yes")) if kind is bool else kind
+            parse = parse_bool if kind is bool else kind
             ap.add_argument("--" + f.name.replace("_", "-"), type=parse, default=f.default, metavar=kind.__name__)
 
 

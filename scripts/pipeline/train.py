@@ -306,7 +306,8 @@ def score(predicted_texts, gold_answers):
             pred, invalid = None, invalid + 1
         calls = pred or []
         exact += pred is not None and canonical_calls(calls) == canonical_calls(gold)
-        names += sorted(str(c.get("name")) for c in calls) == sorted(g["name"] for g in gold)
+        # An unparseable output is not an (empty) set of calls: it never matches, not even a no-call row.
+        names += pred is not None and sorted(str(c.get("name")) for c in calls) == sorted(g["name"] for g in gold)
         for g in gold:
             match = next((c for c in calls if c.get("name") == g["name"]), None)
             for k, v in (g.get("arguments") or {}).items():

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import torch
 
-from pipeline.model import ModelConfig, Needle
 from pipeline.train import (DEV_SPLITS, PackedRows, Precision, TrainConfig, add_config_flags, cpu_name, eval_subset,
                             evaluate, train)
 
@@ -47,9 +46,8 @@ def score(checkpoint: Path, data: Path, cfg: TrainConfig) -> dict:
     For runs of other code: the baseline curve in docs/training.md trained with the preview's step
     and was scored by this, because its own greedy decoding took over 10 minutes a point."""
     from tokenizers import Tokenizer
-    state = torch.load(checkpoint, map_location="cpu")
-    model = Needle(ModelConfig(**state["model_config"]))
-    model.load_state_dict({k: v.float() for k, v in state["state_dict"].items()})
+    from pipeline.export import load_checkpoint
+    model = load_checkpoint(checkpoint)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model = model.to(device)
     prec = Precision.resolve(cfg, device)

@@ -1,0 +1,389 @@
+"""Learning curve of the copy decoder over frozen MiniLM (pipeline.copy_model), on the benchmark's
+dev subsets (the same 300 rows per split as pipeline.curve).
+
+    scripts/py -m pipeline.copy_curve prepare --build data/build --pack data/pack --out data/copy
+    scripts/py -m pipeline.copy_curve train --data data/copy --out runs/copy --budget-min 30
+
+`prepare` reads the row files of pipeline.build_data, keeps exactly the rows pipeline.pack kept
+(same order, so eval_subset draws the same dev rows), encodes every distinct query and tool text
+once with frozen MiniLM (bf16 where the CPU has it) and writes the states (fp16), their
+surfaces, each row's chosen tools and its answer as actions. `train` trains the decoder alone:
+the encoder is frozen, so its states are read, not recomputed, at every step.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import pickle
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from pipeline.copy_model import (BOS, MAX_QUERY_PIECES, MAX_TOOL_PIECES, CopyDecoder, DecoderConfig, OutputVocab,
+                                 align, marginal_loss, segment, tool_text)
+from pipeline.jsonl import iter_jsonl
+from pipeline.minilm import MiniLM, mean_pool, tokenizer as minilm_tokenizer
+from pipeline.pack import MAX_OUTPUT_TOKENS, canonical_answers
+from pipeline.render import render_answers
+from pipeline.train import DEV_SPLITS, cpu_name, eval_subset, fast_bf16, peak_rss_mb, score
+
+SPLITS = ("train",) + DEV_SPLITS
+EVAL_ROWS, EVAL_SEED = 300, 1234
+
+
+# -- prepare ------------------------------------------------------------------------------------
+def kept_rows(build: Path, pack: Path, split: str) -> list[dict]:
+    """The rows of build/<split>.jsonl that pipeline.pack kept (it drops rows without tools and
+    rows whose answer is over MAX_OUTPUT_TOKENS of its tokenizer), checked against the pack."""
+    from tokenizers import Tokenizer
+    tok = Tokenizer.from_file(str(pack / "tokenizer.json"))
+    rows = [r for r in iter_jsonl(build / f"{split}.jsonl") if r["tools"]]
+    texts = [render_answers(canonical_answers(r)) for r in rows]
+    lengths = [len(e.ids) + 1 for e in tok.encode_batch(texts, add_special_tokens=False)]
+    kept = [r for r, n in zip(rows, lengths) if n <= MAX_OUTPUT_TOKENS]
+    n_pack = len(np.load(pack / f"{split}.npz")["query_off"]) - 1
+    assert len(kept) == n_pack, f"{split}: {len(kept)} rows kept here, {n_pack} in the pack"
+    return kept
+
+
+class TextStates:
+    """Frozen MiniLM states of distinct texts, stored ragged: states [N, d] fp16, surfaces,
+    offsets, and a pooled embedding per text."""
+
+    def __init__(self):
+        self.index: dict[str, int] = {}
+        self.chunks, self.surfaces, self.lengths, self.pooled = [], [], [], []
+
+    def add(self, texts: list[str]):
+        for t in texts:
+            if t not in self.index:
+                self.index[t] = len(self.index)
+
+    def encode(self, model, tok, max_pieces_of, batch_tokens: int = 16384):
+        texts = list(self.index)
+        segs = []
+        for kind in ("query", "tool"):
+            group = [t for t in texts if max_pieces_of(t) == kind]
+            segs += list(zip(group, segment(tok, group, MAX_QUERY_PIECES if kind == "query" else MAX_TOOL_PIECES)))
+        segs.sort(key=lambda x: len(x[1][0]))
+        # Re-index in encoding order (shorter first): row references use self.index.
+        self.index = {t: i for i, (t, _) in enumerate(segs)}
+        bf16 = fast_bf16("cpu")
+        start, i = time.time(), 0
+        while i < len(segs):
+            # Sorted by length: a batch is as wide as its last text; about batch_tokens in all.
+            j = min(len(segs), i + max(1, batch_tokens // len(segs[i][1][0])))
+            while j - i > 1 and (j - i) * len(segs[j - 1][1][0]) > batch_tokens:
+                j = i + (j - i) // 2
+            batch, i = segs[i:j], j
+            width = len(batch[-1][1][0])
+            ids = torch.tensor([s[1][0] + [0] * (width - len(s[1][0])) for s in batch])
+            mask = torch.tensor([[1] * len(s[1][0]) + [0] * (width - len(s[1][0])) for s in batch])
+            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                hidden = model(ids, mask).float()
+            self.pooled.append(mean_pool(hidden, mask).half())
+            for k, (_, (pieces, surfaces)) in enumerate(batch):
+                self.chunks.append(hidden[k, :len(pieces)].half())
+                self.surfaces.append(surfaces)
+                self.lengths.append(len(pieces))
+            if len(self.pooled) % 100 == 0:
+                print(f"  encoded {len(self.lengths)}/{len(segs)} texts, {sum(self.lengths)} pieces, "
+                      f"{time.time() - start:.0f} s", flush=True)
+        return time.time() - start
+
+
+def prepare(args):
+    tok = minilm_tokenizer()
+    model = MiniLM.pretrained().eval()
+    rows = {s: kept_rows(args.build, args.pack, s) for s in SPLITS}
+    if args.train_rows:
+        order = np.random.default_rng(args.seed).permutation(len(rows["train"]))[:args.train_rows]
+        rows["train"] = [rows["train"][i] for i in sorted(order)]
+    queries = {r["query"].strip() for s in SPLITS for r in rows[s]}
+    for s in DEV_SPLITS:       # dev queries stay out of training (pipeline.train asserts the same)
+        dev_queries = {d["query"].strip() for d in rows[s]}
+        leaked = sum(r["query"].strip() in dev_queries for r in rows["train"])
+        assert not leaked, f"{leaked} {s} queries are in the training rows"
+    store = TextStates()
+    for s in SPLITS:
+        for r in rows[s]:
+            store.add([r["query"].strip()] + [tool_text(t) for t in r["tools"]])
+    print(f"prepare: {sum(len(rows[s]) for s in SPLITS)} rows, {len(store.index)} distinct texts", flush=True)
+    seconds = store.encode(model, tok, lambda t: "query" if t in queries else "tool")
+    pieces = sum(store.lengths)
+    print(f"prepare: encoded {pieces} pieces in {seconds:.0f} s ({pieces / seconds:.0f} pieces/s)", flush=True)
+    pooled = torch.cat(store.pooled).float()
+
+    out = {"k": args.tools, "encode_s": seconds, "pieces": pieces, "cpu": cpu_name()}
+    for s in SPLITS:
+        out[s] = [choose(r, store, pooled, args.tools, train=s == "train") for r in rows[s]]
+        recall = np.mean([x["gold_in_memory"] for x in out[s] if x["gold"]])
+        top1 = np.mean([x["top1_gold"] for x in out[s] if len(x["gold"]) == 1])
+        print(f"prepare: {s}: chooser top-1 {top1:.3f} (single-call rows), gold in top-{args.tools} {recall:.3f}")
+    vocab = OutputVocab.build([(x["answer"], [u for t in x["texts"] for u in store.surfaces[t]]) for x in out["train"]])
+    dropped = {}
+    for s in SPLITS:
+        for x in out[s]:
+            x["steps"] = align(x["answer"], [u for t in x["texts"] for u in store.surfaces[t]], vocab)
+        dropped[s] = sum(x["steps"] is None for x in out[s])
+        if s == "train":
+            out[s] = [x for x in out[s] if x["steps"] is not None and len(x["steps"]) <= 128]
+    print(f"prepare: output vocabulary {len(vocab)} pieces; rows whose answer cannot be written: {dropped}")
+    steps = [len(x["steps"]) for x in out["train"]]
+    copies = np.mean([sum(a >= len(vocab) for _, a in x["steps"]) / len(x["steps"]) for x in out["train"]])
+    print(f"prepare: actions per answer mean {np.mean(steps):.1f}, p99 {np.percentile(steps, 99):.0f}; "
+          f"copies {copies:.1%} of actions")
+    args.out.mkdir(parents=True, exist_ok=True)
+    torch.save({"states": torch.cat(store.chunks), "lengths": store.lengths, "pooled": pooled.half()},
+               args.out / "states.pt")
+    out["vocab"] = vocab.pieces
+    out["surfaces"] = store.surfaces
+    with open(args.out / "rows.pkl", "wb") as f:
+        pickle.dump(out, f)
+
+
+def choose(row: dict, store: TextStates, pooled, k: int, train: bool) -> dict:
+    """The memory of a row: its query and the k offered tools the zero-shot chooser ranks
+    highest (cosine of pooled embeddings). In training the gold tools are always kept (they
+    displace the lowest-ranked others), so every training answer can be copied."""
+    q = store.index[row["query"].strip()]
+    tools = [store.index[tool_text(t)] for t in row["tools"]]
+    called = {a["name"] for a in row["answers"]}
+    gold = [i for i, t in enumerate(row["tools"]) if t["name"] in called]
+    sims = (pooled[tools] @ pooled[q]).tolist()
+    ranked = sorted(range(len(tools)), key=lambda i: -sims[i])
+    chosen = ranked[:k]
+    if train:
+        golds = [i for i in ranked if i in gold]
+        chosen = golds + [i for i in ranked if i not in gold][:max(k - len(golds), 0)]
+        chosen.sort(key=ranked.index)
+    return {"texts": [q] + [tools[i] for i in chosen], "sims": [sims[i] for i in chosen],
+            "gold": gold, "gold_in_memory": all(g in chosen for g in gold), "top1_gold": ranked[0] in gold,
+            "answer": render_answers(canonical_answers(row)), "gold_answers": canonical_answers(row)}
+
+
+# -- train --------------------------------------------------------------------------------------
+class Data:
+    def __init__(self, path: Path):
+        blob = torch.load(path / "states.pt")
+        self.states = blob["states"]
+        self.offsets = np.zeros(len(blob["lengths"]) + 1, dtype=np.int64)
+        self.offsets[1:] = np.cumsum(blob["lengths"])
+        with open(path / "rows.pkl", "rb") as f:
+            meta = pickle.load(f)
+        self.meta = meta
+        self.vocab = OutputVocab(meta["vocab"])
+        # One integer per distinct surface string: copy targets are "memory positions whose
+        # surface id equals the step's piece id".
+        ids: dict[str, int] = {}
+        self.surface_ids = [np.array([ids.setdefault(u, len(ids)) for u in s], dtype=np.int64) for s in meta["surfaces"]]
+        for s in SPLITS:
+            for x in meta[s]:
+                if x.get("steps"):
+                    x["piece_ids"] = [ids.setdefault(p, len(ids)) for p, _ in x["steps"]]
+        self.vocab_of_surface = np.full(len(ids) + 1, -1, dtype=np.int64)
+        for p, i in self.vocab.index.items():
+            if p in ids:
+                self.vocab_of_surface[ids[p]] = i
+
+    def batch(self, rows: list[dict], with_targets: bool = True):
+        """Padded tensors of rows: memory (states, segment, cosine, mask), and with_targets the
+        teacher-forcing inputs, the previous copy position and the valid-action mask."""
+        lens = [sum(self.offsets[t + 1] - self.offsets[t] for t in x["texts"]) for x in rows]
+        b, m = len(rows), max(lens)
+        idx = np.zeros((b, m), dtype=np.int64)
+        seg = np.zeros((b, m), dtype=np.int64)
+        sim = np.zeros((b, m), dtype=np.float32)
+        surf = np.full((b, m), -1, dtype=np.int64)
+        mask = np.zeros((b, m), dtype=bool)
+        for i, x in enumerate(rows):
+            p = 0
+            for r, t in enumerate(x["texts"]):
+                a, e = self.offsets[t], self.offsets[t + 1]
+                idx[i, p:p + e - a] = np.arange(a, e)
+                seg[i, p:p + e - a] = min(r, self.meta["k"])
+                sim[i, p:p + e - a] = x["sims"][r - 1] if r else 0.0
+                surf[i, p:p + e - a] = self.surface_ids[t]
+                p += e - a
+            mask[i, :p] = True
+        out = {"states": self.states[torch.from_numpy(idx)].float(), "seg": torch.from_numpy(seg),
+               "sim": torch.from_numpy(sim), "mask": torch.from_numpy(mask)}
+        if not with_targets:
+            return out
+        s = max(len(x["steps"]) for x in rows)
+        v = len(self.vocab)
+        actions_in = np.full((b, s), BOS, dtype=np.int64)
+        prev = np.full((b, s), -2, dtype=np.int64)
+        piece = np.full((b, s), -1, dtype=np.int64)
+        real = np.zeros((b, s), dtype=bool)
+        for i, x in enumerate(rows):
+            acts = [a for _, a in x["steps"]]
+            n = len(acts)
+            actions_in[i, 1:n] = acts[:-1]
+            prev[i, 1:n] = [a - v if a >= v else -2 for a in acts[:-1]]
+            piece[i, :n] = x["piece_ids"]
+            real[i, :n] = True
+        piece_t, surf_t = torch.from_numpy(piece), torch.from_numpy(surf)
+        copy_ok = (surf_t[:, None, :] == piece_t[..., None]) & (piece_t[..., None] >= 0) & out["mask"][:, None, :]
+        vocab_id = torch.from_numpy(self.vocab_of_surface[np.where(piece >= 0, piece, -1)])
+        vocab_ok = torch.nn.functional.one_hot(vocab_id.clamp(min=0), v).bool() & (vocab_id >= 0)[..., None]
+        # EOS steps have the empty piece: only EOS is valid.
+        eos = np.array([[j == len(x["steps"]) - 1 for j in range(s)] for x in rows])
+        vocab_ok[torch.from_numpy(eos)] = torch.nn.functional.one_hot(torch.tensor(0), v).bool()
+        copy_ok[torch.from_numpy(eos)] = False
+        out.update(actions_in=torch.from_numpy(actions_in), prev=torch.from_numpy(prev),
+                   valid=torch.cat([vocab_ok, copy_ok], -1), real=torch.from_numpy(real))
+        return out
+
+    def decode(self, x: dict, actions: list[int]) -> str:
+        """Actions -> answer text (surfaces of copied positions, vocab pieces)."""
+        surfaces = [u for t in x["texts"] for u in self.meta["surfaces"][t]]
+        v, text = len(self.vocab), []
+        for a in actions:
+            if a == 0:
+                break
+            text.append(surfaces[a - v] if a >= v else self.vocab.pieces[a] if a > 1 else "")
+        return "".join(text)
+
+
+def evaluate(model, data: Data, split: str, bf16: bool, batch_rows: int = 50):
+    rows = data.meta[split]
+    chosen = [rows[i] for i in eval_subset(len(rows), EVAL_ROWS, EVAL_SEED)]
+    model.eval()
+    texts = []
+    for i in range(0, len(chosen), batch_rows):
+        chunk = chosen[i:i + batch_rows]
+        b = data.batch(chunk, with_targets=False)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            actions = model.greedy(b["states"], b["seg"], b["sim"], b["mask"])
+        texts += [data.decode(x, a.tolist()) for x, a in zip(chunk, actions)]
+    model.train()
+    result = score(texts, [x["gold_answers"] for x in chosen])
+    result["examples"] = [{"predicted": t, "gold": x["answer"]} for t, x in list(zip(texts, chosen))[:5]]
+    return result
+
+
+def decoder_flops(cfg: DecoderConfig, n_actions: int, n_memory: int, vocab: int) -> float:
+    """Matmul FLOPs of forward + backward (3x forward) for a batch's real actions and memory."""
+    d, f, l = cfg.d_model, cfg.d_ff, cfg.n_layers
+    per_action = 2 * l * (4 * d * d + 2 * d * d + 2 * d * f) + 2 * d * (vocab + d)
+    per_memory = 2 * l * 2 * d * d + 2 * cfg.d_memory * d + 2 * d * d
+    return 3.0 * (per_action * n_actions + per_memory * n_memory)
+
+
+def train(args):
+    torch.manual_seed(args.seed)
+    data = Data(args.data)
+    cfg = DecoderConfig(vocab_size=len(data.vocab), n_layers=args.layers, max_tools=data.meta["k"])
+    model = CopyDecoder(cfg)
+    bf16 = fast_bf16("cpu") if args.dtype == "auto" else args.dtype == "bf16"
+    print(f"copy decoder: {model.num_params() / 1e6:.2f}M parameters, vocab {len(data.vocab)}, bf16 {bf16}, "
+          f"{len(data.meta['train'])} training rows; encoder states precomputed in {data.meta['encode_s']:.0f} s "
+          f"on {data.meta['cpu']}", flush=True)
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    other = [p for p in model.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": other, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.95))
+    rng = np.random.default_rng(args.seed)
+    train_rows = data.meta["train"]
+    budget = args.budget_min * 60
+    curve, losses = [], []
+    rows_seen = actions_seen = 0
+    flops = 0.0
+    train_s, next_eval = 0.0, args.every_min * 60
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    def batches():
+        while True:
+            order = rng.permutation(len(train_rows))
+            # Buckets of similar memory length: little padding, random batch order.
+            for i in range(0, len(order), args.batch_rows * 50):
+                block = sorted(order[i:i + args.batch_rows * 50], key=lambda j: len(train_rows[j]["steps"]) * 1000 + sum(
+                    data.offsets[t + 1] - data.offsets[t] for t in train_rows[j]["texts"]))
+                groups = [block[k:k + args.batch_rows] for k in range(0, len(block), args.batch_rows)]
+                for g in rng.permutation(len(groups)):
+                    yield [train_rows[j] for j in groups[g]]
+
+    def point():
+        save = {"decoder_config": cfg.to_dict(), "vocab": data.vocab.pieces,
+                "state_dict": {k: v.half() for k, v in model.state_dict().items()}}
+        torch.save(save, args.out / "decoder.pt")
+        e = {"minutes": train_s / 60, "rows": rows_seen, "actions": actions_seen, "loss": float(np.mean(losses[-50:])),
+             "rows_per_s": rows_seen / train_s, "tflops": flops / train_s / 1e12, "peak_rss_mb": peak_rss_mb()}
+        start = time.time()
+        for split in DEV_SPLITS:
+            e[split] = evaluate(model, data, split, bf16)
+        e["eval_s"] = time.time() - start
+        curve.append(e)
+        parts = [f"{e['minutes']:6.1f} min  {rows_seen:7d} rows  {actions_seen / 1e6:5.2f}M actions  loss {e['loss']:.3f}"]
+        for split in DEV_SPLITS:
+            m = e[split]
+            parts.append(f"{split} EM {m['exact_match']:.3f} name {m['tool_name_acc']:.3f} arg {m['argument_acc']:.3f} "
+                         f"nocall P/R/F1 {m['no_call_precision']:.2f}/{m['no_call_recall']:.2f}/{m['no_call_f1']:.2f}")
+        parts.append(f"{e['rows_per_s']:.1f} rows/s  {e['tflops']:.3f} TFLOP/s  rss {e['peak_rss_mb']:.0f} MB  "
+                     f"eval {e['eval_s']:.0f} s")
+        print(" | ".join(parts), flush=True)
+        (args.out / "curve.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
+                                                         "decoder_config": cfg.to_dict(), "curve": curve}, indent=1))
+
+    step = 0
+    for rows in batches():
+        t0 = time.time()
+        progress = train_s / budget
+        lr = args.lr * (progress / 0.03 if progress < 0.03 else 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (progress - 0.03) / 0.97)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        b = data.batch(rows)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            logits = model(b["states"], b["seg"], b["sim"], b["mask"], b["actions_in"], b["prev"])
+        loss = marginal_loss(logits[b["real"]], b["valid"][b["real"]])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        train_s += time.time() - t0
+        losses.append(loss.item())
+        n_act = int(b["real"].sum())
+        rows_seen += len(rows)
+        actions_seen += n_act
+        flops += decoder_flops(cfg, n_act, int(b["mask"].sum()), len(data.vocab))
+        if step % 50 == 0:
+            print(json.dumps({"step": step, "s": round(train_s, 1), "loss": round(float(np.mean(losses[-50:])), 4),
+                              "lr": round(lr, 6), "rows": rows_seen}), flush=True)
+        if train_s >= next_eval or train_s >= budget:
+            point()
+            next_eval += args.every_min * 60
+        if train_s >= budget:
+            break
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("prepare")
+    p.add_argument("--build", type=Path, required=True, help="pipeline.build_data output (row files)")
+    p.add_argument("--pack", type=Path, required=True, help="pipeline.pack output (to keep the same rows)")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--tools", type=int, default=3, help="tools in a row's memory (chosen by the zero-shot chooser)")
+    p.add_argument("--train-rows", type=int, default=0, help="a random subset of the training rows (0: all)")
+    p.add_argument("--seed", type=int, default=0)
+    t = sub.add_parser("train")
+    t.add_argument("--data", type=Path, required=True)
+    t.add_argument("--out", type=Path, required=True)
+    t.add_argument("--budget-min", type=float, default=60.0)
+    t.add_argument("--every-min", type=float, default=10.0)
+    t.add_argument("--batch-rows", type=int, default=64)
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--layers", type=int, default=4)
+    t.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp32"])
+    t.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    prepare(args) if args.command == "prepare" else train(args)
+
+
+if __name__ == "__main__":
+    main()

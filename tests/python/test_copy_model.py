@@ -1,0 +1,73 @@
+"""The copy decoder's output language (pipeline.copy_model): alignment, decoding, the loss."""
+import torch
+
+from pipeline.copy_model import BOS, EOS, CopyDecoder, DecoderConfig, OutputVocab, align, marginal_loss, tool_text
+
+# Surfaces as MiniLM's tokenizer gives them: original characters, wordpieces split.
+SURFACES = ["", "set", "the", "Kitchen", "lights", "to", "10", "", "", "set", "_", "lights", ":", "room", "", ""]
+ANSWER = '[{"name":"set_lights","arguments":{"room":"Kitchen","brightness":10}}]'
+
+
+def vocab():
+    return OutputVocab.build([(ANSWER, SURFACES)], n_words=10)
+
+
+def test_align_writes_the_answer_exactly_and_copies_what_it_can():
+    v = vocab()
+    steps = align(ANSWER, SURFACES, v)
+    assert "".join(p for p, _ in steps) == ANSWER
+    assert steps[-1] == ("", EOS)
+    copied = [p for p, a in steps if a >= len(v)]
+    # The name is copied from the tool segment in order (set, _, lights at positions 9-11) and
+    # the value keeps its case from the query.
+    assert copied[:3] == ["set", "_", "lights"]
+    assert [a - len(v) for p, a in steps if a >= len(v)][:3] == [9, 10, 11]
+    assert "Kitchen" in copied and "10" in copied and "room" in copied
+    # "brightness" is nowhere in the memory: it is written from the vocabulary (a word counted
+    # in the character-by-character residue) and never as a copy.
+    assert "brightness" in v.index and "brightness" not in copied
+
+
+def test_align_fails_on_text_it_cannot_write():
+    assert align("[\u2603]", SURFACES, vocab()) is None
+
+
+def test_copyable_names_do_not_become_vocabulary_words():
+    assert "lights" not in vocab().index
+
+
+def test_tool_text_names_every_parameter_with_its_enum_values():
+    tool = {"name": "set_mode", "description": "Set a mode.", "parameters": {"type": "object", "properties": {
+        "mode": {"type": "string", "enum": ["warm", "cool"], "description": "colour"},
+        "where": {"type": "object", "properties": {"room": {"type": "string"}}, "required": ["room"]}},
+        "required": ["mode"]}}
+    assert tool_text(tool) == ("set_mode: Set a mode. | mode (string, required): colour; one of: warm, cool"
+                               " | where (object) | where.room (string, required)")
+
+
+def test_marginal_loss_counts_every_action_that_writes_the_piece():
+    logits = torch.zeros(1, 4)
+    one = marginal_loss(logits, torch.tensor([[True, False, False, False]]))
+    two = marginal_loss(logits, torch.tensor([[True, False, True, False]]))
+    assert torch.isclose(one, torch.log(torch.tensor(4.0)))
+    assert torch.isclose(two, torch.log(torch.tensor(2.0)))
+
+
+def test_greedy_matches_teacher_forced_logits():
+    """The cached step-by-step decoder computes what the full teacher-forced pass computes."""
+    torch.manual_seed(0)
+    cfg = DecoderConfig(vocab_size=20, d_model=32, n_heads=4, n_layers=2, d_ff=64, d_memory=16, max_tools=2)
+    model = CopyDecoder(cfg).eval()
+    b, m = 2, 7
+    states, seg = torch.randn(b, m, 16), torch.tensor([[0, 0, 1, 1, 2, 2, 2], [0, 0, 0, 1, 1, 0, 0]])
+    sim, mask = torch.rand(b, m), torch.tensor([[True] * 7, [True] * 5 + [False] * 2])
+    actions = model.greedy(states, seg, sim, mask, max_actions=6)
+    inputs = torch.cat([torch.full((b, 1), BOS), actions[:, :-1]], 1)
+    prev = torch.where(inputs >= cfg.vocab_size, inputs - cfg.vocab_size, torch.full_like(inputs, -2))
+    prev[:, 0] = -2
+    with torch.no_grad():
+        forced = model(states, seg, sim, mask, inputs, prev).argmax(-1)
+    for row in range(b):
+        n = int((actions[row] == EOS).nonzero()[0]) + 1 if (actions[row] == EOS).any() else actions.shape[1]
+        assert forced[row, :n].tolist() == actions[row, :n].tolist()
+        assert all(a < cfg.vocab_size + int(mask[row].sum()) for a in actions[row, :n].tolist())  # never padding

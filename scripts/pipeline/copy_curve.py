@@ -50,12 +50,14 @@ def kept_rows(build: Path, pack: Path, split: str) -> list[dict]:
 
 
 class TextStates:
-    """Frozen MiniLM states of distinct texts, stored ragged: states [N, d] fp16, surfaces,
-    offsets, and a pooled embedding per text."""
+    """Frozen MiniLM states of distinct texts, stored ragged: states [N, d] fp16 (one tensor,
+    allocated once: the training split's states are gigabytes), surfaces, lengths, and a pooled
+    embedding per text."""
 
     def __init__(self):
         self.index: dict[str, int] = {}
-        self.chunks, self.surfaces, self.lengths, self.pooled = [], [], [], []
+        self.surfaces, self.lengths, self.pooled = [], [], []
+        self.states = None
 
     def add(self, texts: list[str]):
         for t in texts:
@@ -71,6 +73,10 @@ class TextStates:
         segs.sort(key=lambda x: len(x[1][0]))
         # Re-index in encoding order (shorter first): row references use self.index.
         self.index = {t: i for i, (t, _) in enumerate(segs)}
+        self.lengths = [len(ids) for _, (ids, _) in segs]
+        self.surfaces = [surfaces for _, (_, surfaces) in segs]
+        self.states = torch.empty(sum(self.lengths), model.cfg.d_model, dtype=torch.float16)
+        row = 0
         bf16 = fast_bf16("cpu")
         start, i = time.time(), 0
         while i < len(segs):
@@ -85,13 +91,11 @@ class TextStates:
             with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 hidden = model(ids, mask).float()
             self.pooled.append(mean_pool(hidden, mask).half())
-            for k, (_, (pieces, surfaces)) in enumerate(batch):
-                self.chunks.append(hidden[k, :len(pieces)].half())
-                self.surfaces.append(surfaces)
-                self.lengths.append(len(pieces))
+            for k, (_, (pieces, _)) in enumerate(batch):
+                self.states[row:row + len(pieces)] = hidden[k, :len(pieces)].half()
+                row += len(pieces)
             if len(self.pooled) % 100 == 0:
-                print(f"  encoded {len(self.lengths)}/{len(segs)} texts, {sum(self.lengths)} pieces, "
-                      f"{time.time() - start:.0f} s", flush=True)
+                print(f"  encoded {i}/{len(segs)} texts, {row} pieces, {time.time() - start:.0f} s", flush=True)
         return time.time() - start
 
 
@@ -137,7 +141,7 @@ def prepare(args):
     print(f"prepare: actions per answer mean {np.mean(steps):.1f}, p99 {np.percentile(steps, 99):.0f}; "
           f"copies {copies:.1%} of actions")
     args.out.mkdir(parents=True, exist_ok=True)
-    torch.save({"states": torch.cat(store.chunks), "lengths": store.lengths, "pooled": pooled.half()},
+    torch.save({"states": store.states, "lengths": store.lengths, "pooled": pooled.half()},
                args.out / "states.pt")
     out["vocab"] = vocab.pieces
     out["surfaces"] = store.surfaces
@@ -168,7 +172,7 @@ def choose(row: dict, store: TextStates, pooled, k: int, train: bool) -> dict:
 # -- train --------------------------------------------------------------------------------------
 class Data:
     def __init__(self, path: Path):
-        blob = torch.load(path / "states.pt")
+        blob = torch.load(path / "states.pt", mmap=True)
         self.states = blob["states"]
         self.offsets = np.zeros(len(blob["lengths"]) + 1, dtype=np.int64)
         self.offsets[1:] = np.cumsum(blob["lengths"])

@@ -11,7 +11,6 @@ BERT, GELU feed-forward, absolute positions), checked against `transformers`' Be
 from __future__ import annotations
 
 import json
-import math
 import struct
 import subprocess
 import sys
@@ -86,8 +85,7 @@ class BertLayer(nn.Module):
         b, t, d = x.shape
         heads = lambda y: y.view(b, t, self.n_heads, d // self.n_heads).transpose(1, 2)
         q, k, v = heads(self.query(x)), heads(self.key(x)), heads(self.value(x))
-        scores = q @ k.transpose(-1, -2) / math.sqrt(d // self.n_heads) + bias
-        attn = (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, t, d)
+        attn = F.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype)).transpose(1, 2).reshape(b, t, d)
         x = self.attn_norm(x + self.out(attn))
         return self.ff_norm(x + self.ff_out(F.gelu(self.ff_in(x))))
 

@@ -278,6 +278,26 @@ def decoder_flops(cfg: DecoderConfig, n_actions: int, n_memory: int, vocab: int)
     return 3.0 * (per_action * n_actions + per_memory * n_memory)
 
 
+def optimisers(model: CopyDecoder, args) -> list[torch.optim.Optimizer]:
+    """AdamW on everything, or (--optimizer muon) Muon on the attention projections' 2-D weights
+    and AdamW on the rest, as pipeline.train does for the baseline model."""
+    from pipeline.muon import Muon
+    attention = ("self_qkv", "self_out", "cross_q", "cross_kv", "cross_out")
+    named = list(model.named_parameters())
+    muon = [p for n, p in named if args.optimizer == "muon" and any(f".{a}." in n for a in attention)]
+    taken = {id(p) for p in muon}
+    decay = [p for n, p in named if p.dim() >= 2 and id(p) not in taken]
+    other = [p for n, p in named if p.dim() < 2]
+    opts = [torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": other, "weight_decay": 0.0}],
+                              lr=args.lr, betas=(0.9, 0.95))]
+    if muon:
+        opts.append(Muon(muon, lr=args.muon_lr, weight_decay=0.05 * args.lr / args.muon_lr))
+    for opt in opts:
+        for g in opt.param_groups:
+            g["peak_lr"] = g["lr"]
+    return opts
+
+
 def train(args):
     torch.manual_seed(args.seed)
     data = Data(args.data)
@@ -287,10 +307,7 @@ def train(args):
     print(f"copy decoder: {model.num_params() / 1e6:.2f}M parameters, vocab {len(data.vocab)}, bf16 {bf16}, "
           f"{len(data.meta['train'])} training rows; encoder states precomputed in {data.meta['encode_s']:.0f} s "
           f"on {data.meta['cpu']}", flush=True)
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    other = [p for p in model.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": other, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.95))
+    opts = optimisers(model, args)
     rng = np.random.default_rng(args.seed)
     train_rows = data.meta["train"]
     budget = args.budget_min * 60
@@ -337,17 +354,21 @@ def train(args):
     for rows in batches():
         t0 = time.time()
         progress = train_s / budget
-        lr = args.lr * (progress / 0.03 if progress < 0.03 else 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (progress - 0.03) / 0.97)))
-        for g in opt.param_groups:
-            g["lr"] = lr
+        scale = progress / 0.03 if progress < 0.03 else 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (progress - 0.03) / 0.97))
+        lr = args.lr * scale
+        for opt in opts:
+            for g in opt.param_groups:
+                g["lr"] = g["peak_lr"] * scale
         b = data.batch(rows)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             logits = model(b["states"], b["seg"], b["sim"], b["mask"], b["actions_in"], b["prev"])
         loss = marginal_loss(logits[b["real"]], b["valid"][b["real"]])
-        opt.zero_grad(set_to_none=True)
+        for opt in opts:
+            opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        for opt in opts:
+            opt.step()
         step += 1
         train_s += time.time() - t0
         losses.append(loss.item())
@@ -383,6 +404,8 @@ def main():
     t.add_argument("--batch-rows", type=int, default=64)
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--layers", type=int, default=4)
+    t.add_argument("--optimizer", default="adamw", choices=["adamw", "muon"])
+    t.add_argument("--muon-lr", type=float, default=0.02)
     t.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp32"])
     t.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()

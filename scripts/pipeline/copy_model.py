@@ -231,6 +231,9 @@ class CopyDecoder(nn.Module):
         self.copy_query = nn.Linear(d, d, bias=False)
         self.copy_key = nn.Linear(d, d, bias=False)
         self.next_bonus = nn.Parameter(torch.tensor(2.0))
+        # Coverage: a learned score for positions already copied (a copy decoder's typical
+        # failure is to copy the same span again and again).
+        self.copied_bonus = nn.Parameter(torch.tensor(0.0))
         for m in self.modules():
             if isinstance(m, (nn.Linear, nn.Embedding)):
                 nn.init.normal_(m.weight, std=0.02)
@@ -252,15 +255,16 @@ class CopyDecoder(nn.Module):
         x = torch.where(is_copy[..., None], copied, tok)
         return x + self.position(torch.arange(start, start + actions.shape[1], device=actions.device).clamp(max=MAX_ACTIONS))
 
-    def logits(self, h, copy_keys, mask, prev_pos):
+    def logits(self, h, copy_keys, mask, prev_pos, coverage):
         """h [B, S, d] -> logits [B, S, V + M]; prev_pos [B, S]: memory position of the previous
-        action if it was a copy, else -2 (the bonus goes to prev_pos + 1)."""
+        action if it was a copy, else -2 (the bonus goes to prev_pos + 1); coverage [B, S, M]:
+        whether each position was copied before this step."""
         h = self.final_norm(h)
         vocab = h @ self.embed.weight.t()
         copy = (self.copy_query(h) @ copy_keys.transpose(1, 2)) / math.sqrt(h.shape[-1])
         m = copy_keys.shape[1]
         nxt = (torch.arange(m, device=h.device)[None, None] == (prev_pos + 1)[..., None])
-        copy = copy + self.next_bonus * nxt
+        copy = copy + self.next_bonus * nxt + self.copied_bonus * coverage
         copy = copy.masked_fill(~mask[:, None, :], float("-inf"))
         return torch.cat([vocab, copy], dim=-1)
 
@@ -270,7 +274,11 @@ class CopyDecoder(nn.Module):
         x = self.embed_actions(actions_in, mem, 0)
         for layer, kv in zip(self.layers, cross):
             x, _ = layer(x, kv, bias)
-        return self.logits(x, keys, mask, prev_pos)
+        m = states.shape[1]
+        v = self.cfg.vocab_size
+        copied = F.one_hot((actions_in - v).clamp(min=0), m) * (actions_in >= v)[..., None]
+        coverage = (copied.cumsum(1) > 0).to(x.dtype)
+        return self.logits(x, keys, mask, prev_pos, coverage)
 
     @torch.no_grad()
     def greedy(self, states, seg, sim, mask, max_actions: int = 96):
@@ -283,12 +291,15 @@ class CopyDecoder(nn.Module):
         action = torch.full((b, 1), BOS, dtype=torch.long, device=states.device)
         prev = torch.full((b, 1), -2, dtype=torch.long, device=states.device)
         done = torch.zeros(b, dtype=torch.bool, device=states.device)
+        coverage = torch.zeros(b, 1, states.shape[1], device=states.device)
         out = []
         for t in range(max_actions):
             x = self.embed_actions(action, mem, t)
             for i, (layer, kv) in enumerate(zip(self.layers, cross)):
                 x, caches[i] = layer(x, kv, bias, caches[i])
-            nxt = self.logits(x, keys, mask, prev)[:, -1].argmax(-1)
+            is_copy = action >= v
+            coverage = torch.maximum(coverage, F.one_hot((action - v).clamp(min=0), states.shape[1]) * is_copy[..., None])
+            nxt = self.logits(x, keys, mask, prev, coverage)[:, -1].argmax(-1)
             nxt = torch.where(done, torch.full_like(nxt, EOS), nxt)
             out.append(nxt)
             done |= nxt == EOS

@@ -404,7 +404,8 @@ def main():
     t.add_argument("--batch-rows", type=int, default=64)
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--layers", type=int, default=4)
-    t.add_argument("--optimizer", default="adamw", choices=["adamw", "muon"])
+    t.add_argument("--optimizer", default="muon", choices=["adamw", "muon"],
+                   help="muon: Muon on the attention projections, AdamW elsewhere (docs/training.md)")
     t.add_argument("--muon-lr", type=float, default=0.02)
     t.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp32"])
     t.add_argument("--seed", type=int, default=0)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import pickle
 import time
 from pathlib import Path
@@ -22,13 +21,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from pipeline.copy_model import (BOS, MAX_QUERY_PIECES, MAX_TOOL_PIECES, CopyDecoder, DecoderConfig, OutputVocab,
+from pipeline.copy_model import (BOS, MAX_ACTIONS, MAX_QUERY_PIECES, MAX_TOOL_PIECES, CopyDecoder, DecoderConfig, OutputVocab,
                                  align, marginal_loss, segment, tool_text)
 from pipeline.jsonl import iter_jsonl
 from pipeline.minilm import MiniLM, mean_pool, tokenizer as minilm_tokenizer
 from pipeline.pack import MAX_OUTPUT_TOKENS, canonical_answers
 from pipeline.render import render_answers
-from pipeline.train import DEV_SPLITS, cpu_name, eval_subset, fast_bf16, peak_rss_mb, score
+from pipeline.train import (DEV_SPLITS, TrainConfig, cpu_name, eval_subset, fast_bf16, lr_at, optimisers,
+                            peak_rss_mb, score)
 
 SPLITS = ("train",) + DEV_SPLITS
 EVAL_ROWS, EVAL_SEED = 300, 1234
@@ -134,7 +134,7 @@ def prepare(args):
             x["steps"] = align(x["answer"], [u for t in x["texts"] for u in store.surfaces[t]], vocab)
         dropped[s] = sum(x["steps"] is None for x in out[s])
         if s == "train":
-            out[s] = [x for x in out[s] if x["steps"] is not None and len(x["steps"]) <= 128]
+            out[s] = [x for x in out[s] if x["steps"] is not None and len(x["steps"]) <= MAX_ACTIONS]
     print(f"prepare: output vocabulary {len(vocab)} pieces; rows whose answer cannot be written: {dropped}")
     steps = [len(x["steps"]) for x in out["train"]]
     copies = np.mean([sum(a >= len(vocab) for _, a in x["steps"]) / len(x["steps"]) for x in out["train"]])
@@ -223,6 +223,7 @@ class Data:
         prev = np.full((b, s), -2, dtype=np.int64)
         piece = np.full((b, s), -1, dtype=np.int64)
         real = np.zeros((b, s), dtype=bool)
+        eos = np.zeros((b, s), dtype=bool)
         for i, x in enumerate(rows):
             acts = [a for _, a in x["steps"]]
             n = len(acts)
@@ -230,12 +231,12 @@ class Data:
             prev[i, 1:n] = [a - v if a >= v else -2 for a in acts[:-1]]
             piece[i, :n] = x["piece_ids"]
             real[i, :n] = True
+            eos[i, n - 1] = True
         piece_t, surf_t = torch.from_numpy(piece), torch.from_numpy(surf)
         copy_ok = (surf_t[:, None, :] == piece_t[..., None]) & (piece_t[..., None] >= 0) & out["mask"][:, None, :]
         vocab_id = torch.from_numpy(self.vocab_of_surface[np.where(piece >= 0, piece, -1)])
         vocab_ok = torch.nn.functional.one_hot(vocab_id.clamp(min=0), v).bool() & (vocab_id >= 0)[..., None]
         # EOS steps have the empty piece: only EOS is valid.
-        eos = np.array([[j == len(x["steps"]) - 1 for j in range(s)] for x in rows])
         vocab_ok[torch.from_numpy(eos)] = torch.nn.functional.one_hot(torch.tensor(0), v).bool()
         copy_ok[torch.from_numpy(eos)] = False
         out.update(actions_in=torch.from_numpy(actions_in), prev=torch.from_numpy(prev),
@@ -278,26 +279,6 @@ def decoder_flops(cfg: DecoderConfig, n_actions: int, n_memory: int, vocab: int)
     return 3.0 * (per_action * n_actions + per_memory * n_memory)
 
 
-def optimisers(model: CopyDecoder, args) -> list[torch.optim.Optimizer]:
-    """AdamW on everything, or (--optimizer muon) Muon on the attention projections' 2-D weights
-    and AdamW on the rest, as pipeline.train does for the baseline model."""
-    from pipeline.muon import Muon
-    attention = ("self_qkv", "self_out", "cross_q", "cross_kv", "cross_out")
-    named = list(model.named_parameters())
-    muon = [p for n, p in named if args.optimizer == "muon" and any(f".{a}." in n for a in attention)]
-    taken = {id(p) for p in muon}
-    decay = [p for n, p in named if p.dim() >= 2 and id(p) not in taken]
-    other = [p for n, p in named if p.dim() < 2]
-    opts = [torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": other, "weight_decay": 0.0}],
-                              lr=args.lr, betas=(0.9, 0.95))]
-    if muon:
-        opts.append(Muon(muon, lr=args.muon_lr, weight_decay=0.05 * args.lr / args.muon_lr))
-    for opt in opts:
-        for g in opt.param_groups:
-            g["peak_lr"] = g["lr"]
-    return opts
-
-
 def train(args):
     torch.manual_seed(args.seed)
     data = Data(args.data)
@@ -307,7 +288,10 @@ def train(args):
     print(f"copy decoder: {model.num_params() / 1e6:.2f}M parameters, vocab {len(data.vocab)}, bf16 {bf16}, "
           f"{len(data.meta['train'])} training rows; encoder states precomputed in {data.meta['encode_s']:.0f} s "
           f"on {data.meta['cpu']}", flush=True)
-    opts = optimisers(model, args)
+    # pipeline.train's optimisers and schedule (weight decay 0.05, 3% warm-up, cosine to 5%).
+    recipe = TrainConfig(lr=args.lr, optimizer=args.optimizer, muon_lr=args.muon_lr)
+    attention = ("self_qkv", "self_out", "cross_q", "cross_kv", "cross_out")
+    opts = optimisers(model, recipe, "cpu", is_attention=lambda n: n.split(".")[-2] in attention)
     rng = np.random.default_rng(args.seed)
     train_rows = data.meta["train"]
     budget = args.budget_min * 60
@@ -354,8 +338,8 @@ def train(args):
     for rows in batches():
         t0 = time.time()
         progress = train_s / budget
-        scale = progress / 0.03 if progress < 0.03 else 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (progress - 0.03) / 0.97))
-        lr = args.lr * scale
+        lr = lr_at(recipe, progress)
+        scale = lr / args.lr
         for opt in opts:
             for g in opt.param_groups:
                 g["lr"] = g["peak_lr"] * scale

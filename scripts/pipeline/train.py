@@ -391,12 +391,14 @@ def step_loss(model, prec: Precision, chunks: list) -> torch.Tensor:
     return total
 
 
-def optimisers(model: Needle, cfg: TrainConfig, device: str) -> list[torch.optim.Optimizer]:
-    """AdamW on everything, or Muon on the attention projections and AdamW on the rest (the
-    embedding, norms and gates). Each group's `peak_lr` is what the schedule scales."""
+def optimisers(model: torch.nn.Module, cfg: TrainConfig, device: str,
+               is_attention=lambda name: ".attn.w" in name) -> list[torch.optim.Optimizer]:
+    """AdamW on everything, or Muon on the attention projections (2-D weights whose name
+    `is_attention`) and AdamW on the rest (the embedding, norms and gates). Each group's
+    `peak_lr` is what the schedule scales."""
     from pipeline.muon import Muon
     named = list(model.named_parameters())
-    muon = [p for n, p in named if cfg.optimizer == "muon" and p.dim() == 2 and ".attn.w" in n]
+    muon = [p for n, p in named if cfg.optimizer == "muon" and p.dim() == 2 and is_attention(n)]
     taken = {id(p) for p in muon}
     decay = [p for n, p in named if p.dim() >= 2 and id(p) not in taken]
     no_decay = [p for n, p in named if p.dim() < 2]

@@ -64,17 +64,22 @@ class TextStates:
             if t not in self.index:
                 self.index[t] = len(self.index)
 
-    def encode(self, model, tok, max_pieces_of, batch_tokens: int = 16384):
+    def order(self, tok, max_pieces_of) -> list:
+        """Segments the texts and re-indexes them in encoding order (shorter first; row
+        references use self.index): [(text, (ids, surfaces))]."""
         texts = list(self.index)
         segs = []
         for kind in ("query", "tool"):
             group = [t for t in texts if max_pieces_of(t) == kind]
             segs += list(zip(group, segment(tok, group, MAX_QUERY_PIECES if kind == "query" else MAX_TOOL_PIECES)))
         segs.sort(key=lambda x: len(x[1][0]))
-        # Re-index in encoding order (shorter first): row references use self.index.
         self.index = {t: i for i, (t, _) in enumerate(segs)}
         self.lengths = [len(ids) for _, (ids, _) in segs]
         self.surfaces = [surfaces for _, (_, surfaces) in segs]
+        return segs
+
+    def encode(self, model, tok, max_pieces_of, batch_tokens: int = 16384):
+        segs = self.order(tok, max_pieces_of)
         self.states = torch.empty(sum(self.lengths), model.cfg.d_model, dtype=torch.float16)
         row = 0
         bf16 = fast_bf16("cpu")
@@ -164,7 +169,7 @@ def choose(row: dict, store: TextStates, pooled, k: int, train: bool) -> dict:
         golds = [i for i in ranked if i in gold]
         chosen = golds + [i for i in ranked if i not in gold][:max(k - len(golds), 0)]
         chosen.sort(key=ranked.index)
-    return {"texts": [q] + [tools[i] for i in chosen], "sims": [sims[i] for i in chosen],
+    return {"texts": [q] + [tools[i] for i in chosen], "sims": [sims[i] for i in chosen], "offered": tools,
             "gold": gold, "gold_in_memory": all(g in chosen for g in gold), "top1_gold": ranked[0] in gold,
             "answer": render_answers(canonical_answers(row)), "gold_answers": canonical_answers(row)}
 
@@ -315,7 +320,8 @@ def train(args):
     def point():
         save = {"decoder_config": cfg.to_dict(), "vocab": data.vocab.pieces,
                 "state_dict": {k: v.half() for k, v in model.state_dict().items()}}
-        torch.save(save, args.out / "decoder.pt")
+        # One checkpoint per point: a later decoding (constrained, a no-call rule) re-scores the curve.
+        torch.save(save, args.out / f"decoder-{round(train_s / 60):03d}min.pt")
         e = {"minutes": train_s / 60, "rows": rows_seen, "actions": actions_seen, "loss": float(np.mean(losses[-50:])),
              "rows_per_s": rows_seen / train_s, "tflops": flops / train_s / 1e12, "peak_rss_mb": peak_rss_mb()}
         start = time.time()

@@ -150,6 +150,7 @@ def prepare(args):
                args.out / "states.pt")
     out["vocab"] = vocab.pieces
     out["surfaces"] = store.surfaces
+    out["texts"] = list(store.index)          # text i's string (index order = encoding order)
     with open(args.out / "rows.pkl", "wb") as f:
         pickle.dump(out, f)
 

@@ -631,48 +631,56 @@ impl Engine {
 
     /// Parses the output language (§4) and validates every call against its tool.
     pub fn validate_output(&self, text: &str) -> Result<(Vec<Value>, Vec<InvalidCall>)> {
-        let parsed: Value = serde_json::from_str(text.trim()).map_err(|e| OutputError {
-            raw_text: text.to_string(),
-            reason: e.to_string(),
-        })?;
-        let Value::Array(items) = parsed else {
-            return Err(OutputError {
-                raw_text: text.to_string(),
-                reason: "not an array".into(),
-            }
-            .into());
-        };
-        let mut calls = Vec::new();
-        let mut invalid = Vec::new();
-        for item in items {
-            match self.check_call(&item) {
-                Ok(()) => calls.push(item),
-                Err(reason) => invalid.push(InvalidCall { call: item, reason }),
-            }
-        }
-        Ok((calls, invalid))
+        let tools: Vec<&Tool> = self.tools().collect();
+        validate_calls(&tools, text)
     }
+}
 
-    fn check_call(&self, call: &Value) -> std::result::Result<(), String> {
-        let Value::Object(obj) = call else {
-            return Err("a call must be an object".into());
-        };
-        let Some(name) = obj.get("name").and_then(Value::as_str) else {
-            return Err("a call needs a string \"name\"".into());
-        };
-        if let Some(key) = obj.keys().find(|k| *k != "name" && *k != "arguments") {
-            return Err(format!("unexpected key \"{key}\" in call"));
+/// Parses the output language (§4) and validates every call against its tool among `tools`:
+/// valid calls, and the calls dropped with the reason. Output that is not a JSON array is an
+/// [`OutputError`].
+pub fn validate_calls(tools: &[&Tool], text: &str) -> Result<(Vec<Value>, Vec<InvalidCall>)> {
+    let parsed: Value = serde_json::from_str(text.trim()).map_err(|e| OutputError {
+        raw_text: text.to_string(),
+        reason: e.to_string(),
+    })?;
+    let Value::Array(items) = parsed else {
+        return Err(OutputError {
+            raw_text: text.to_string(),
+            reason: "not an array".into(),
         }
-        let Some(tool) = self.tool(name) else {
-            return Err(format!("no tool named \"{name}\" is loaded"));
-        };
-        let arguments = obj
-            .get("arguments")
-            .cloned()
-            .unwrap_or(Value::Object(Default::default()));
-        tool.validate_arguments(&arguments)
-            .map_err(|e| format!("arguments do not match the parameters of \"{name}\": {e}"))
+        .into());
+    };
+    let mut calls = Vec::new();
+    let mut invalid = Vec::new();
+    for item in items {
+        match check_call(tools, &item) {
+            Ok(()) => calls.push(item),
+            Err(reason) => invalid.push(InvalidCall { call: item, reason }),
+        }
     }
+    Ok((calls, invalid))
+}
+
+fn check_call(tools: &[&Tool], call: &Value) -> std::result::Result<(), String> {
+    let Value::Object(obj) = call else {
+        return Err("a call must be an object".into());
+    };
+    let Some(name) = obj.get("name").and_then(Value::as_str) else {
+        return Err("a call needs a string \"name\"".into());
+    };
+    if let Some(key) = obj.keys().find(|k| *k != "name" && *k != "arguments") {
+        return Err(format!("unexpected key \"{key}\" in call"));
+    }
+    let Some(tool) = tools.iter().find(|t| t.name == name) else {
+        return Err(format!("no tool named \"{name}\" is loaded"));
+    };
+    let arguments = obj
+        .get("arguments")
+        .cloned()
+        .unwrap_or(Value::Object(Default::default()));
+    tool.validate_arguments(&arguments)
+        .map_err(|e| format!("arguments do not match the parameters of \"{name}\": {e}"))
 }
 
 /// The decoder's memory: per decoder layer one K and one V buffer `[1, H, cap, D]`, with

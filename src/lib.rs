@@ -8,6 +8,8 @@
 pub mod bench;
 pub mod cli;
 pub mod constrain;
+pub mod copy_engine;
+pub mod copy_model;
 pub mod engine;
 pub mod eval;
 pub mod model;

@@ -103,7 +103,7 @@ pub struct ModelOptions {
 /// core) that both sessions share. Two per-session pools on 2 cores fought each other: the
 /// global pool took the 20-tool line from ~92 to ~62 ms (docs/performance.md). The first
 /// model loaded in a process fixes `threads` and `spin`.
-fn environment(ort_lib: Option<&Path>, threads: Option<usize>, spin: bool) -> Result<&'static ort::environment::Environment> {
+pub(crate) fn environment(ort_lib: Option<&Path>, threads: Option<usize>, spin: bool) -> Result<&'static ort::environment::Environment> {
     static ENV: OnceLock<ort::environment::Environment> = OnceLock::new();
     // ONNX Runtime allows one environment per process: two threads loading models at once
     // (the test harness does) must not both build one, so the check and the creation are
@@ -140,7 +140,7 @@ fn environment(ort_lib: Option<&Path>, threads: Option<usize>, spin: bool) -> Re
     Ok(ENV.get_or_init(|| env))
 }
 
-fn session(
+pub(crate) fn session(
     env: &ort::environment::Environment,
     path: &Path,
     opts: &ModelOptions,

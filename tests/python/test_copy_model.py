@@ -71,3 +71,24 @@ def test_greedy_matches_teacher_forced_logits():
         n = int((actions[row] == EOS).nonzero()[0]) + 1 if (actions[row] == EOS).any() else actions.shape[1]
         assert forced[row, :n].tolist() == actions[row, :n].tolist()
         assert all(a < cfg.vocab_size + int(mask[row].sum()) for a in actions[row, :n].tolist())  # never padding
+
+
+def test_format3_fixture_matches_golden():
+    """The Python side of tests/golden/copy_model.jsonl (tests/copy_model.rs is the Rust side):
+    the fixture's graphs, driven by OrtCopyModel, reproduce every golden line."""
+    import json
+    from pathlib import Path
+    from pipeline.copy_model import MAX_QUERY_PIECES, tool_text
+    from pipeline.export_copy import OrtCopyModel
+    root = Path(__file__).resolve().parents[2]
+    model = OrtCopyModel(root / "tests" / "fixtures" / "tiny-copy-model")
+    lines = [json.loads(l) for l in (root / "tests" / "golden" / "copy_model.jsonl").read_text().splitlines() if l.strip()]
+    assert lines
+    for g in lines:
+        texts = [tool_text(t) for t in g["tools"]]
+        assert texts == g["tool_texts"]
+        mem_inputs, surfaces, chosen, sims = model.memory(g["query"], texts)
+        assert chosen == g["chosen"]
+        assert model.segment(g["query"].strip(), MAX_QUERY_PIECES) == (g["query_ids"], g["query_surfaces"])
+        actions, _ = model.greedy(mem_inputs, model.manifest["max_actions"])
+        assert model.text(actions, surfaces) == g["text"]

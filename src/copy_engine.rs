@@ -1,0 +1,262 @@
+//! The engine of a format 3 model (docs/model-format.md, "Format 3"): tools encoded once, and
+//! per line the chooser, the memory and constrained greedy decoding over copy actions.
+//!
+//! Per line:
+//! 1. The query is one encoder segment; its pooled embedding's cosine with every loaded tool's
+//!    ranks the tools (the chooser). When no tool reaches the manifest's `no_call_threshold` the
+//!    answer is `[]` and the decoder does not run.
+//! 2. The memory is the query's states, then the `max_tools` best tools' states, best first
+//!    (`memory.onnx` adds segment and cosine features and projects the cross-attention K/V).
+//! 3. Greedy decoding. An action is a piece of the output vocabulary or a copy of a memory
+//!    position, which writes that position's surface (its original characters). The schema
+//!    constraint (`constrain.rs`) sees every action as its text: the line's action set is a
+//!    [`VocabTrie`] of the pieces and the memory's surfaces, built per line; the grammar is that
+//!    of the tools in the memory, so a call can only name a tool the decoder can see.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use serde_json::Value;
+
+use crate::constrain::{Grammar, SchemaFilter, VocabTrie};
+use crate::copy_model::{segment, tool_text, CopyModel, Encoded, Segment};
+use crate::engine::{validate_calls, LogitsFilter, Prediction};
+use crate::model::ModelOptions;
+use crate::tools::Tool;
+
+/// A loaded tool: its text, segment and encoding.
+struct EncodedTool {
+    tool: Tool,
+    segment: Segment,
+    encoded: Encoded,
+}
+
+pub struct CopyEngine {
+    pub model: CopyModel,
+    tools: Vec<EncodedTool>,
+    constrained: bool,
+    logits: Vec<f32>,
+}
+
+/// What the chooser decided for a line.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// Indices of the tools in the memory, best first.
+    pub chosen: Vec<usize>,
+    /// Cosine of every loaded tool with the query.
+    pub cosines: Vec<f32>,
+}
+
+impl CopyEngine {
+    pub fn load(dir: &std::path::Path, opts: &ModelOptions) -> Result<CopyEngine> {
+        Ok(CopyEngine { model: CopyModel::load(dir, opts)?, tools: Vec::new(), constrained: true, logits: Vec::new() })
+    }
+
+    pub fn set_constrained(&mut self, on: bool) {
+        self.constrained = on;
+    }
+
+    pub fn tools(&self) -> impl Iterator<Item = &Tool> {
+        self.tools.iter().map(|t| &t.tool)
+    }
+
+    /// The text the encoder reads for a tool.
+    pub fn tool_text(tool: &Tool) -> String {
+        tool_text(&tool.name, &tool.description, &tool.parameters)
+    }
+
+    /// Replaces the tools; each is encoded once here, never per line.
+    pub fn set_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
+        let m = &self.model.manifest;
+        let mut encoded = Vec::with_capacity(tools.len());
+        for tool in tools {
+            if encoded.iter().any(|e: &EncodedTool| e.tool.name == tool.name) {
+                bail!("{}: duplicate tool name \"{}\"", tool.origin, tool.name);
+            }
+            let segment = segment(&self.model.tokenizer, &Self::tool_text(&tool), m.max_tool_pieces, &m.special)?;
+            let enc = self.model.encoder.forward(&segment.ids)?;
+            encoded.push(EncodedTool { tool, segment, encoded: enc });
+        }
+        self.tools = encoded;
+        Ok(())
+    }
+
+    /// The chooser: cosine of the query with every tool, and the best `max_tools`.
+    fn choose(&self, query: &Encoded) -> Choice {
+        let cosines: Vec<f32> = self
+            .tools
+            .iter()
+            .map(|t| t.encoded.pooled.iter().zip(&query.pooled).map(|(a, b)| a * b).sum())
+            .collect();
+        let mut order: Vec<usize> = (0..cosines.len()).collect();
+        order.sort_by(|&a, &b| cosines[b].total_cmp(&cosines[a]));
+        order.truncate(self.model.manifest.config.max_tools);
+        Choice { chosen: order, cosines }
+    }
+
+    pub fn predict(&mut self, query: &str) -> Result<Prediction> {
+        self.predict_inner(query).map(|(p, _)| p)
+    }
+
+    /// The prediction and the chooser's decision.
+    pub fn predict_inner(&mut self, query: &str) -> Result<(Prediction, Choice)> {
+        let start = Instant::now();
+        let man = self.model.manifest.clone();
+        let q = segment(&self.model.tokenizer, query.trim(), man.max_query_pieces, &man.special)?;
+        let q_enc = self.model.encoder.forward(&q.ids)?;
+        let choice = self.choose(&q_enc);
+        let best = choice.chosen.first().map(|&i| choice.cosines[i]);
+        let mut prediction = Prediction {
+            calls: Vec::new(),
+            invalid: Vec::new(),
+            raw_text: "[]".into(),
+            tokens: Vec::new(),
+            steps: 0,
+            forced: 0,
+            confidence: 1.0,
+            ms: 0.0,
+            query_truncated: q.truncated,
+            tools_seen: choice.chosen.len(),
+        };
+        if best.is_none_or(|c| c < man.no_call_threshold) {
+            prediction.ms = start.elapsed().as_secs_f64() * 1e3;
+            return Ok((prediction, choice));
+        }
+
+        // The memory: query, then the chosen tools best first.
+        let mut states = q_enc.hidden.clone();
+        let mut seg: Vec<i64> = vec![0; q.ids.len()];
+        let mut sim: Vec<f32> = vec![0.0; q.ids.len()];
+        let mut surfaces: Vec<&str> = q.surfaces.iter().map(String::as_str).collect();
+        for (rank, &i) in choice.chosen.iter().enumerate() {
+            let t = &self.tools[i];
+            states.extend_from_slice(&t.encoded.hidden);
+            seg.extend(std::iter::repeat_n(rank as i64 + 1, t.segment.ids.len()));
+            sim.extend(std::iter::repeat_n(choice.cosines[i], t.segment.ids.len()));
+            surfaces.extend(t.segment.surfaces.iter().map(String::as_str));
+        }
+        let memory = self.model.memory.forward(&states, &seg, &sim)?;
+        let v = man.config.vocab_size;
+        let (eos, bos) = (man.special.eos, man.special.bos);
+
+        // Every action as bytes: pieces (not eos/bos), then the memory's surfaces.
+        let action_text = |a: usize| -> &str {
+            if a >= v {
+                surfaces[a - v]
+            } else if a as u32 == eos || a as u32 == bos {
+                ""
+            } else {
+                &self.model.pieces[a]
+            }
+        };
+        let n_actions = v + surfaces.len();
+        let mut filter: Option<SchemaFilter> = self.constrained.then(|| {
+            let actions: Vec<Option<Vec<u8>>> = (0..n_actions)
+                .map(|a| Some(action_text(a).as_bytes().to_vec()).filter(|b| !b.is_empty()))
+                .collect();
+            let tools: Vec<Value> = choice
+                .chosen
+                .iter()
+                .map(|&i| {
+                    let t = &self.tools[i].tool;
+                    serde_json::json!({"name": t.name, "description": t.description, "parameters": t.parameters})
+                })
+                .collect();
+            SchemaFilter::new(Arc::new(Grammar::new(&tools)), Arc::new(VocabTrie::new(actions, Some(eos))))
+        });
+        if let Some(f) = filter.as_mut() {
+            LogitsFilter::begin(f);
+        }
+
+        let max_actions = man.max_actions;
+        let mut cache = self.model.decoder.empty_cache()?;
+        let mut coverage = vec![0.0f32; memory.len];
+        let mut input: Vec<i64> = vec![bos as i64];
+        let mut actions: Vec<u32> = Vec::new();
+        let mut finished = false;
+        loop {
+            let room = max_actions - actions.len();
+            if let Some(forced) = filter.as_mut().and_then(|f| f.forced_tokens(room)) {
+                let take = forced.len().min(room);
+                for &a in &forced[..take] {
+                    actions.push(a);
+                    if let Some(f) = filter.as_mut() {
+                        LogitsFilter::advance(f, a);
+                    }
+                    input.push(a as i64);
+                }
+                prediction.forced += take;
+                if take < forced.len() {
+                    break;
+                }
+            }
+            for &a in &input {
+                if a as usize >= v {
+                    coverage[a as usize - v] = 1.0;
+                }
+            }
+            let last = *input.last().unwrap_or(&(bos as i64));
+            let prev = if last as usize >= v { last - v as i64 } else { -2 };
+            cache = self.model.decoder.forward(&input, &cache, prev, &coverage, &memory, &mut self.logits)?;
+            prediction.steps += 1;
+            if self.logits.len() != n_actions {
+                bail!("decoder.onnx returned {} logits, expected {n_actions} (vocabulary + memory)", self.logits.len());
+            }
+            let raw = self.logits.clone();
+            if let Some(f) = filter.as_mut() {
+                LogitsFilter::mask_logits(f, &mut self.logits);
+            }
+            let a = argmax(&self.logits);
+            prediction.confidence = prediction.confidence.min(probability(&raw, a));
+            if a == eos {
+                finished = true;
+                break;
+            }
+            if actions.len() >= max_actions {
+                break;
+            }
+            actions.push(a);
+            if let Some(f) = filter.as_mut() {
+                LogitsFilter::advance(f, a);
+            }
+            input.clear();
+            input.push(a as i64);
+        }
+        let text: String = actions.iter().map(|&a| action_text(a as usize)).collect();
+        prediction.tokens = actions;
+        prediction.ms = start.elapsed().as_secs_f64() * 1e3;
+        if !finished {
+            return Err(crate::engine::OutputError {
+                raw_text: text,
+                reason: format!("no end of output within max_actions = {max_actions}"),
+            }
+            .into());
+        }
+        let tools: Vec<&Tool> = self.tools().collect();
+        let (calls, invalid) = validate_calls(&tools, &text)?;
+        prediction.calls = calls;
+        prediction.invalid = invalid;
+        prediction.raw_text = text;
+        Ok((prediction, choice))
+    }
+}
+
+fn argmax(logits: &[f32]) -> u32 {
+    let mut best = (0, f32::NEG_INFINITY);
+    for (i, &v) in logits.iter().enumerate() {
+        if v > best.1 {
+            best = (i, v);
+        }
+    }
+    best.0 as u32
+}
+
+fn probability(logits: &[f32], a: u32) -> f32 {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if !max.is_finite() {
+        return 0.0;
+    }
+    let sum: f32 = logits.iter().map(|&v| (v - max).exp()).sum();
+    (logits[a as usize] - max).exp() / sum
+}

@@ -510,7 +510,8 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     let (pipe_ms, pipe_rss, _) = timed_child(child_base(eargs, &model_dir, &tools_path, &cache)?, Some(&text))?;
 
     let t0 = Instant::now();
-    let mut engine = crate::load_engine(eargs, Vec::new(), false)?;
+    let mut loaded = crate::load_engine(eargs, Vec::new(), false)?;
+    let engine = loaded.seq2seq_mut()?;
     let model_load_ms = t0.elapsed().as_secs_f64() * 1e3;
     // In process: tool loading means encoding. The cache is measured once, below.
     engine.tool_cache = None;
@@ -523,13 +524,13 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     let mut sets = Vec::new();
     for (label, set) in [("1 tool", &tools1), ("20 tools", &tools20), ("200 tools", &tools200)] {
         eprintln!("needle bench: {label} ...");
-        sets.push(run_lines(&mut engine, label, set, &queries, lines)?);
+        sets.push(run_lines(engine, label, set, &queries, lines)?);
     }
     // The same 200 tools decoded over all of them (no shortlist), for the comparison.
     let shortlist = engine.shortlist_len();
     engine.set_shortlist_len(0);
     eprintln!("needle bench: 200 tools, no shortlist ...");
-    let mut full200 = run_lines(&mut engine, "200 tools, no shortlist (`--shortlist 0`)", &tools200, &queries, lines)?;
+    let mut full200 = run_lines(engine, "200 tools, no shortlist (`--shortlist 0`)", &tools200, &queries, lines)?;
     full200.load_ms = f64::NAN;
     engine.set_shortlist_len(shortlist);
     // Unconstrained greedy on the 20-tool set: the same decoding as the baselines.
@@ -537,7 +538,7 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     let constrained = engine.constrained();
     engine.set_constrained(false);
     eprintln!("needle bench: 20 tools, unconstrained ...");
-    let mut unc = run_lines(&mut engine, "20 tools, unconstrained", &tools20, &queries, unc_lines)?;
+    let mut unc = run_lines(engine, "20 tools, unconstrained", &tools20, &queries, unc_lines)?;
     unc.load_ms = f64::NAN;
     engine.set_constrained(constrained);
     // Focused decoding of the arguments (`--focus`, experimental) toggled on the 20-tool set.
@@ -545,7 +546,7 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
     engine.set_focus(!focus);
     let label = if focus { "20 tools, whole memory (without `--focus`)" } else { "20 tools, `--focus` (experimental)" };
     eprintln!("needle bench: {label} ...");
-    let mut toggled = run_lines(&mut engine, label, &tools20, &queries, lines)?;
+    let mut toggled = run_lines(engine, label, &tools20, &queries, lines)?;
     toggled.load_ms = f64::NAN;
     engine.set_focus(focus);
     // Loading the 20 tools from the (filled) tool cache of the children.
@@ -573,7 +574,7 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
 
     let baselines = if args.baselines {
         eprintln!("needle bench: baselines (scripts/bench_baselines.py) ...");
-        match run_baselines(args, &model_dir, &engine, &tools20, &queries) {
+        match run_baselines(args, &model_dir, engine, &tools20, &queries) {
             Ok(v) => Some(v),
             Err(e) => {
                 eprintln!("needle bench: note: {e:#}");

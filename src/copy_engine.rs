@@ -13,6 +13,7 @@
 //!    [`VocabTrie`] of the pieces and the memory's surfaces, built per line; the grammar is that
 //!    of the tools in the memory, so a call can only name a tool the decoder can see.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -21,7 +22,7 @@ use serde_json::Value;
 
 use crate::constrain::{Grammar, SchemaFilter, VocabTrie};
 use crate::copy_model::{segment, tool_text, CopyModel, Encoded, Segment};
-use crate::engine::{validate_calls, LogitsFilter, Prediction};
+use crate::engine::{validate_calls, EncodeStats, LogitsFilter, Prediction};
 use crate::model::ModelOptions;
 use crate::tools::Tool;
 
@@ -36,7 +37,10 @@ pub struct CopyEngine {
     pub model: CopyModel,
     tools: Vec<EncodedTool>,
     constrained: bool,
+    /// Actions per line at most (the manifest's `max_actions`, or less).
+    max_actions: usize,
     logits: Vec<f32>,
+    pub last_encode: EncodeStats,
 }
 
 /// What the chooser decided for a line.
@@ -50,11 +54,29 @@ pub struct Choice {
 
 impl CopyEngine {
     pub fn load(dir: &std::path::Path, opts: &ModelOptions) -> Result<CopyEngine> {
-        Ok(CopyEngine { model: CopyModel::load(dir, opts)?, tools: Vec::new(), constrained: true, logits: Vec::new() })
+        let model = CopyModel::load(dir, opts)?;
+        let max_actions = model.manifest.max_actions;
+        Ok(CopyEngine {
+            model,
+            tools: Vec::new(),
+            constrained: true,
+            max_actions,
+            logits: Vec::new(),
+            last_encode: EncodeStats::default(),
+        })
     }
 
     pub fn set_constrained(&mut self, on: bool) {
         self.constrained = on;
+    }
+
+    pub fn constrained(&self) -> bool {
+        self.constrained
+    }
+
+    /// Caps the actions per line (never above the manifest's `max_actions`).
+    pub fn set_max_actions(&mut self, n: usize) {
+        self.max_actions = n.min(self.model.manifest.max_actions);
     }
 
     pub fn tools(&self) -> impl Iterator<Item = &Tool> {
@@ -66,19 +88,34 @@ impl CopyEngine {
         tool_text(&tool.name, &tool.description, &tool.parameters)
     }
 
-    /// Replaces the tools; each is encoded once here, never per line.
+    /// Replaces the tools; each is encoded once here, never per line (a tool already loaded
+    /// with the same text keeps its encoding). On an error the previous tools stay loaded.
     pub fn set_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
-        let m = &self.model.manifest;
-        let mut encoded = Vec::with_capacity(tools.len());
+        let start = Instant::now();
+        let m = self.model.manifest.clone();
+        let old: HashMap<String, usize> =
+            self.tools.iter().enumerate().map(|(i, t)| (Self::tool_text(&t.tool), i)).collect();
+        let mut encoded: Vec<EncodedTool> = Vec::with_capacity(tools.len());
+        let (mut new_tools, mut rows) = (0, 0);
         for tool in tools {
-            if encoded.iter().any(|e: &EncodedTool| e.tool.name == tool.name) {
+            if encoded.iter().any(|e| e.tool.name == tool.name) {
                 bail!("{}: duplicate tool name \"{}\"", tool.origin, tool.name);
             }
-            let segment = segment(&self.model.tokenizer, &Self::tool_text(&tool), m.max_tool_pieces, &m.special)?;
-            let enc = self.model.encoder.forward(&segment.ids)?;
+            let text = Self::tool_text(&tool);
+            let (segment, enc) = match old.get(&text) {
+                Some(&i) => (self.tools[i].segment.clone(), self.tools[i].encoded.clone()),
+                None => {
+                    let segment = segment(&self.model.tokenizer, &text, m.max_tool_pieces, &m.special)?;
+                    let enc = self.model.encoder.forward(&segment.ids)?;
+                    new_tools += 1;
+                    rows += segment.ids.len();
+                    (segment, enc)
+                }
+            };
             encoded.push(EncodedTool { tool, segment, encoded: enc });
         }
         self.tools = encoded;
+        self.last_encode = EncodeStats { tools: new_tools, rows, cached: 0, ms: start.elapsed().as_secs_f64() * 1e3 };
         Ok(())
     }
 
@@ -169,7 +206,7 @@ impl CopyEngine {
             LogitsFilter::begin(f);
         }
 
-        let max_actions = man.max_actions;
+        let max_actions = self.max_actions;
         let mut cache = self.model.decoder.empty_cache()?;
         let mut coverage = vec![0.0f32; memory.len];
         let mut input: Vec<i64> = vec![bos as i64];

@@ -5,6 +5,7 @@
 //! sessions), `engine` (tool cache, decoding, validation), `ort_lib` (finding ONNX Runtime),
 //! `cli`, `pipe`, `repl`, `output` (the command-line front end), `eval` (BFCL scoring, `needle eval`).
 
+pub mod any_engine;
 pub mod bench;
 pub mod cli;
 pub mod constrain;
@@ -29,7 +30,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use cli::EngineArgs;
-use engine::{Engine, EngineOptions};
+use any_engine::AnyEngine;
+use engine::EngineOptions;
 use model::ModelOptions;
 
 /// needle's directory under an XDG base directory: `$<var>/needle`, else
@@ -86,7 +88,7 @@ pub fn error_text(err: &anyhow::Error) -> String {
 
 /// Loads the engine with a spinner on a terminal; `--verbose` prints timings. `one_shot`: the
 /// process answers one request (threads tuned for a fast start, see `ModelOptions::spin`).
-pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -> Result<Engine> {
+pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -> Result<AnyEngine> {
     let start = Instant::now();
     let dir = model::locate_model_dir(args.model.as_deref())?;
     let spinner = indicatif::ProgressBar::new_spinner();
@@ -111,7 +113,7 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -
         focus: args.focus,
     };
     let result = (|| {
-        let mut engine = Engine::load(&dir, &opts).with_context(|| format!("cannot load model {}", dir.display()))?;
+        let mut engine = AnyEngine::load(&dir, &opts).with_context(|| format!("cannot load model {}", dir.display()))?;
         engine.set_jump_forward(!args.no_jump_forward);
         let loaded_ms = start.elapsed().as_secs_f64() * 1e3;
         spinner.set_message(format!("encoding {} tool(s)", tools.len()));
@@ -120,12 +122,12 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -
             eprintln!(
                 "needle: model {} ({}, device {:?}) loaded in {loaded_ms:.1} ms; {} tool(s) ({} from the tool cache), {} memory rows encoded in {:.1} ms; decoding {}",
                 dir.display(),
-                engine.model.manifest.name,
-                engine.model.device,
-                engine.last_encode.tools,
-                engine.last_encode.cached,
-                engine.last_encode.rows,
-                engine.last_encode.ms,
+                engine.name(),
+                engine.device(),
+                engine.last_encode().tools,
+                engine.last_encode().cached,
+                engine.last_encode().rows,
+                engine.last_encode().ms,
                 match (engine.constrained(), engine.jump_forward()) {
                     (false, _) => "unconstrained",
                     (true, true) => "schema-constrained, jump-forward",
@@ -133,7 +135,7 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -
                 }
             );
         }
-        if let Some(problem) = engine.tool_cache.as_ref().and_then(|c| c.problem.as_ref()) {
+        if let Some(problem) = engine.tool_cache_problem() {
             if args.verbose {
                 eprintln!("needle: tool cache not used: {problem}");
             }
@@ -166,11 +168,10 @@ pub fn report_prediction(pred: &engine::Prediction, verbose: bool) {
 }
 
 /// Predicts one query, honouring `--force-output`.
-pub fn predict_line(engine: &mut Engine, query: &str, args: &cli::RunArgs) -> Result<engine::Prediction> {
+pub fn predict_line(engine: &mut AnyEngine, query: &str, args: &cli::RunArgs) -> Result<engine::Prediction> {
     match &args.force_output {
         Some(text) => {
-            let mut filter = engine::ForcedOutput::new(engine, text)?;
-            engine.predict_with(query, &mut filter)
+            engine.predict_forced(query, text)
         }
         None => engine.predict(query),
     }

@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use needle::cli::{Cli, Command, EngineArgs, RunArgs, ToolsCommand};
-use needle::engine::Engine;
+use needle::any_engine::AnyEngine;
 use needle::{
     error_text, exit_code_of, load_engine, output, pipe, render, report_prediction, repl, tools, InputError, EXIT_NO_CALL,
     EXIT_OK,
@@ -149,7 +149,7 @@ fn only_the_shortlist(tools: Vec<tools::Tool>, query: &str, eargs: &EngineArgs, 
         .collect()
 }
 
-fn one_shot(engine: &mut Engine, query: &str, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
+fn one_shot(engine: &mut AnyEngine, query: &str, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
     let pred = needle::predict_line(engine, query, args)?;
     report_prediction(&pred, eargs.verbose);
     let value = if args.meta {

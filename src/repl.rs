@@ -18,7 +18,7 @@ use rustyline::{Context, Editor, Helper};
 use serde_json::Value;
 
 use crate::cli::{EngineArgs, RunArgs};
-use crate::engine::Engine;
+use crate::any_engine::AnyEngine;
 use crate::{output, report_prediction, tools, EXIT_OK};
 
 const COMMANDS: &[(&str, &str)] = &[
@@ -85,7 +85,7 @@ fn history_path() -> Option<PathBuf> {
 }
 
 struct Repl {
-    engine: Engine,
+    engine: AnyEngine,
     color: bool,
     pretty: bool,
     meta: bool,
@@ -94,7 +94,7 @@ struct Repl {
     args: RunArgs,
 }
 
-pub fn run(engine: Engine, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
+pub fn run(engine: AnyEngine, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
     let color = output::use_color(&args.color);
     let mut repl = Repl {
         engine,
@@ -118,7 +118,7 @@ pub fn run(engine: Engine, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
     println!(
         "needle {} — model {}, {n} tool(s). Type a request, :help for commands, Ctrl-D to exit.",
         env!("CARGO_PKG_VERSION"),
-        repl.engine.model.manifest.name
+        repl.engine.name()
     );
     let prompt_styled = if color {
         "\x1b[1;32mneedle>\x1b[0m "
@@ -218,7 +218,7 @@ impl Repl {
                             Ok(()) => println!(
                                 "loaded {} tool(s) in {:.1} ms: {}",
                                 names.len(),
-                                self.engine.last_encode.ms,
+                                self.engine.last_encode().ms,
                                 names.join(", ")
                             ),
                             Err(e) => eprintln!("error: {}", crate::error_text(&e)),

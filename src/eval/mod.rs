@@ -11,7 +11,7 @@
 //! `--no-constrain` flag (`needle eval --no-constrain FILE...`) scores free decoding instead.
 //!
 //! The engine is reached through the [`Predictor`] trait so that the driver is testable without a
-//! model; the `impl Predictor for Engine` adapter is the only engine-specific code.
+//! model; the `impl Predictor` adapters below are the only engine-specific code.
 
 pub mod score;
 
@@ -92,17 +92,32 @@ impl Predictor for crate::engine::Engine {
     }
 
     fn predict(&mut self, query: &str) -> Result<Prediction> {
-        match crate::engine::Engine::predict(self, query) {
-            Ok(p) => {
-                let mut pred = Prediction::from_raw(p.raw_text);
-                pred.printed = Some(p.calls);
-                Ok(pred)
-            }
-            Err(e) => match e.downcast_ref::<crate::engine::OutputError>() {
-                Some(oe) => Ok(Prediction { raw: oe.raw_text.clone(), calls: Err(oe.reason.clone()), printed: None }),
-                None => Err(e),
-            },
+        prediction_of(crate::engine::Engine::predict(self, query))
+    }
+}
+
+/// Either model format, as the CLI loads it.
+impl Predictor for crate::any_engine::AnyEngine {
+    fn set_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
+        crate::any_engine::AnyEngine::set_tools(self, tools)
+    }
+
+    fn predict(&mut self, query: &str) -> Result<Prediction> {
+        prediction_of(crate::any_engine::AnyEngine::predict(self, query))
+    }
+}
+
+fn prediction_of(result: Result<crate::engine::Prediction>) -> Result<Prediction> {
+    match result {
+        Ok(p) => {
+            let mut pred = Prediction::from_raw(p.raw_text);
+            pred.printed = Some(p.calls);
+            Ok(pred)
         }
+        Err(e) => match e.downcast_ref::<crate::engine::OutputError>() {
+            Some(oe) => Ok(Prediction { raw: oe.raw_text.clone(), calls: Err(oe.reason.clone()), printed: None }),
+            None => Err(e),
+        },
     }
 }
 

@@ -1,0 +1,157 @@
+//! The engine the CLI drives: a model of format 2 (`engine.rs`, the encoder-decoder with its own
+//! BPE tokenizer) or of format 3 (`copy_engine.rs`, MiniLM and the copy decoder), chosen by the
+//! model directory's manifest. The run modes (one-shot, pipe, REPL, eval) use only what both
+//! formats have; `needle bench` and `--force-output` still measure format 2 only and say so.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+
+use crate::copy_engine::CopyEngine;
+use crate::engine::{EncodeStats, Engine, EngineOptions, Prediction};
+use crate::model::Device;
+use crate::tools::Tool;
+
+pub enum AnyEngine {
+    Seq2Seq(Box<Engine>),
+    Copy(Box<CopyEngine>),
+}
+
+/// The `format_version` of a model directory's manifest (0 when it has none).
+pub fn format_version(dir: &Path) -> Result<u64> {
+    let path = dir.join("needle.json");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let v: Value = serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+    Ok(v.get("format_version").and_then(Value::as_u64).unwrap_or(0))
+}
+
+impl AnyEngine {
+    pub fn load(dir: &Path, opts: &EngineOptions) -> Result<AnyEngine> {
+        Ok(match format_version(dir)? {
+            crate::copy_model::FORMAT_VERSION => {
+                let mut e = CopyEngine::load(dir, &opts.model)?;
+                e.set_constrained(!opts.no_constrain);
+                if let Some(n) = opts.max_output_tokens {
+                    e.set_max_actions(n);
+                }
+                AnyEngine::Copy(Box::new(e))
+            }
+            _ => AnyEngine::Seq2Seq(Box::new(Engine::load(dir, opts)?)),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            AnyEngine::Seq2Seq(e) => &e.model.manifest.name,
+            AnyEngine::Copy(e) => &e.model.manifest.name,
+        }
+    }
+
+    pub fn device(&self) -> Device {
+        match self {
+            AnyEngine::Seq2Seq(e) => e.model.device,
+            AnyEngine::Copy(e) => e.model.device,
+        }
+    }
+
+    pub fn last_encode(&self) -> EncodeStats {
+        match self {
+            AnyEngine::Seq2Seq(e) => e.last_encode,
+            AnyEngine::Copy(e) => e.last_encode,
+        }
+    }
+
+    /// Why the tool cache is not used, when it is not (format 3 has none yet).
+    pub fn tool_cache_problem(&self) -> Option<String> {
+        match self {
+            AnyEngine::Seq2Seq(e) => e.tool_cache.as_ref().and_then(|c| c.problem.clone()),
+            AnyEngine::Copy(_) => Some("format 3 models have no tool cache yet".into()),
+        }
+    }
+
+    pub fn constrained(&self) -> bool {
+        match self {
+            AnyEngine::Seq2Seq(e) => e.constrained(),
+            AnyEngine::Copy(e) => e.constrained(),
+        }
+    }
+
+    pub fn jump_forward(&self) -> bool {
+        match self {
+            AnyEngine::Seq2Seq(e) => e.jump_forward(),
+            AnyEngine::Copy(_) => true,
+        }
+    }
+
+    pub fn set_jump_forward(&mut self, on: bool) {
+        if let AnyEngine::Seq2Seq(e) = self {
+            e.set_jump_forward(on);
+        }
+    }
+
+    pub fn tools(&self) -> Box<dyn Iterator<Item = &Tool> + '_> {
+        match self {
+            AnyEngine::Seq2Seq(e) => Box::new(e.tools()),
+            AnyEngine::Copy(e) => Box::new(e.tools()),
+        }
+    }
+
+    pub fn set_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
+        match self {
+            AnyEngine::Seq2Seq(e) => e.set_tools(tools),
+            AnyEngine::Copy(e) => e.set_tools(tools),
+        }
+    }
+
+    pub fn add_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
+        match self {
+            AnyEngine::Seq2Seq(e) => e.add_tools(tools),
+            AnyEngine::Copy(e) => {
+                let mut all: Vec<Tool> = e.tools().cloned().collect();
+                all.extend(tools);
+                e.set_tools(all)
+            }
+        }
+    }
+
+    pub fn remove_tool(&mut self, name: &str) -> Result<bool> {
+        match self {
+            AnyEngine::Seq2Seq(e) => e.remove_tool(name),
+            AnyEngine::Copy(e) => {
+                let rest: Vec<Tool> = e.tools().filter(|t| t.name != name).cloned().collect();
+                if rest.len() == e.tools().count() {
+                    return Ok(false);
+                }
+                e.set_tools(rest)?;
+                Ok(true)
+            }
+        }
+    }
+
+    pub fn predict(&mut self, query: &str) -> Result<Prediction> {
+        match self {
+            AnyEngine::Seq2Seq(e) => e.predict(query),
+            AnyEngine::Copy(e) => e.predict(query),
+        }
+    }
+
+    /// `--force-output` (teacher forcing through the format 2 engine's filter).
+    pub fn predict_forced(&mut self, query: &str, text: &str) -> Result<Prediction> {
+        match self {
+            AnyEngine::Seq2Seq(e) => {
+                let mut filter = crate::engine::ForcedOutput::new(e, text)?;
+                e.predict_with(query, &mut filter)
+            }
+            AnyEngine::Copy(_) => bail!("--force-output needs a format 2 model (this one is format 3)"),
+        }
+    }
+
+    /// The format 2 engine, for what only it supports yet (`needle bench`).
+    pub fn seq2seq_mut(&mut self) -> Result<&mut Engine> {
+        match self {
+            AnyEngine::Seq2Seq(e) => Ok(e),
+            AnyEngine::Copy(_) => bail!("needle bench measures format 2 models only so far (this one is format 3)"),
+        }
+    }
+}

@@ -11,7 +11,9 @@
 //!    position, which writes that position's surface (its original characters). The schema
 //!    constraint (`constrain.rs`) sees every action as its text: the line's action set is a
 //!    [`VocabTrie`] of the pieces and the memory's surfaces, built per line; the grammar is that
-//!    of the tools in the memory, so a call can only name a tool the decoder can see.
+//!    of the tools in the memory, so a call can only name a tool the decoder can see. The chooser
+//!    has already decided that a tool fits, so the empty array is masked ([`NoCallPolicy`]): the
+//!    decoder writes calls, it does not refuse (measured against letting it: docs/training.md).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,6 +43,17 @@ pub struct CopyEngine {
     max_actions: usize,
     logits: Vec<f32>,
     pub last_encode: EncodeStats,
+    no_call: NoCallPolicy,
+}
+
+/// Who decides that no tool fits a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoCallPolicy {
+    /// The chooser alone (the default): `[]` below the manifest's `no_call_threshold`, and
+    /// otherwise the decoder may not write the empty array.
+    Chooser,
+    /// The decoder, over lines the chooser passes (measurements: `NEEDLE_NO_CALL=decoder`).
+    Decoder,
 }
 
 /// What the chooser decided for a line.
@@ -63,11 +76,20 @@ impl CopyEngine {
             max_actions,
             logits: Vec::new(),
             last_encode: EncodeStats::default(),
+            no_call: match std::env::var("NEEDLE_NO_CALL").as_deref() {
+                Ok("decoder") => NoCallPolicy::Decoder,
+                Ok("chooser") | Err(_) => NoCallPolicy::Chooser,
+                Ok(other) => bail!("NEEDLE_NO_CALL={other}: expected chooser or decoder"),
+            },
         })
     }
 
     pub fn set_constrained(&mut self, on: bool) {
         self.constrained = on;
+    }
+
+    pub fn set_no_call_policy(&mut self, policy: NoCallPolicy) {
+        self.no_call = policy;
     }
 
     pub fn constrained(&self) -> bool {
@@ -243,6 +265,18 @@ impl CopyEngine {
             let raw = self.logits.clone();
             if let Some(f) = filter.as_mut() {
                 LogitsFilter::mask_logits(f, &mut self.logits);
+            }
+            if self.no_call == NoCallPolicy::Chooser {
+                // The chooser said a tool fits: the output may not be the empty array.
+                let written: String = actions.iter().map(|&a| action_text(a as usize)).collect();
+                if written.is_empty() || written == "[" {
+                    let closes = if written.is_empty() { "[]" } else { "]" };
+                    for (a, l) in self.logits.iter_mut().enumerate() {
+                        if action_text(a).starts_with(closes) {
+                            *l = f32::NEG_INFINITY;
+                        }
+                    }
+                }
             }
             let a = argmax(&self.logits);
             prediction.confidence = prediction.confidence.min(probability(&raw, a));

@@ -62,7 +62,9 @@ fn tool_texts_and_segments_match_python() {
 fn chooser_and_greedy_output_match_python() {
     let cases = golden();
     let mut e = engine(&golden_tools(&cases[0]));
+    // The Python reference is plain greedy decoding: no constraint, no mask on `[]`.
     e.set_constrained(false);
+    e.set_no_call_policy(needle::copy_engine::NoCallPolicy::Decoder);
     for case in &cases {
         let query = case["query"].as_str().unwrap();
         let (text, choice) = match e.predict_inner(query) {

@@ -323,7 +323,8 @@ def parity(bert, dec, float_dir: Path, shipped_dir: Path, rows) -> dict:
 def check_rows(data: Path, n: int):
     """(query, offered tool texts) of the first n rows of the dev_unseen subset."""
     import pickle
-    from pipeline.curve import EVAL_ROWS, EVAL_SEED, eval_subset
+    from pipeline.copy_curve import EVAL_ROWS, EVAL_SEED
+    from pipeline.train import eval_subset
     with open(data / "rows.pkl", "rb") as f:
         meta = pickle.load(f)
     rows = meta["dev_unseen"]

@@ -526,14 +526,15 @@ fn mask_cost() {
     );
 }
 
-/// Regression: jump-forward must not feed a lone `[` at the start. The shipped tokenizer has the
-/// token `[{"`; fed `[` alone, the release model closed the array at once (always `[]`).
+/// Regression: jump-forward must not feed a lone `[` at the start. Format 2 tokenizers (the
+/// fixture's here) have the token `[{"`; fed `[` alone, the format 2 preview model closed the
+/// array at once (always `[]`).
 #[test]
 fn forced_prefix_leaves_the_merging_token_to_the_model() {
     use needle::constrain::SchemaFilter;
     use needle::engine::LogitsFilter;
     let tok = tokenizers::Tokenizer::from_file(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/tokenizer.json"),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-model/tokenizer.json"),
     )
     .unwrap();
     let vocab = Arc::new(VocabTrie::from_tokenizer(&tok, tok.get_vocab_size(true), 2));
@@ -543,7 +544,7 @@ fn forced_prefix_leaves_the_merging_token_to_the_model() {
     filter.begin();
     // Only `[` is certain, and it is the last (only) forced token: nothing is fed.
     assert_eq!(filter.forced_tokens(192), None);
-    let merged = tok.token_to_id("[{\"").expect("the shipped tokenizer has `[{\"`");
+    let merged = tok.token_to_id("[{\"").expect("the fixture tokenizer has `[{\"`");
     let mut logits = vec![0.0f32; tok.get_vocab_size(true)];
     filter.mask_logits(&mut logits);
     assert!(logits[merged as usize].is_finite(), "`[{{\"` must stay allowed");

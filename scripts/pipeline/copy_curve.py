@@ -285,11 +285,32 @@ def decoder_flops(cfg: DecoderConfig, n_actions: int, n_memory: int, vocab: int)
     return 3.0 * (per_action * n_actions + per_memory * n_memory)
 
 
+def init_from(model: CopyDecoder, vocab: OutputVocab, path: Path):
+    """Start from a saved decoder (a checkpoint of this script) instead of random weights, so a
+    later run adds to an earlier one. The output vocabulary is rebuilt by every `prepare`, so
+    vocabulary rows are matched by their piece's text; pieces new to this vocabulary keep their
+    random initialisation."""
+    ckpt = torch.load(path, map_location="cpu")
+    old = DecoderConfig(**ckpt["decoder_config"])
+    if {**old.to_dict(), "vocab_size": 0} != {**model.cfg.to_dict(), "vocab_size": 0}:
+        raise SystemExit(f"--init {path}: decoder config {old.to_dict()} differs from this run's {model.cfg.to_dict()}")
+    state = {k: v.float() for k, v in ckpt["state_dict"].items()}
+    where = {p: i for i, p in enumerate(ckpt["vocab"])}
+    embed = model.embed.weight.detach().clone()
+    shared = [(i, where[p]) for i, p in enumerate(vocab.pieces) if p in where]
+    embed[[i for i, _ in shared]] = state["embed.weight"][[j for _, j in shared]]
+    state["embed.weight"] = embed
+    model.load_state_dict(state)
+    print(f"init: weights from {path} ({len(shared)} of {len(vocab)} vocabulary pieces carried over)", flush=True)
+
+
 def train(args):
     torch.manual_seed(args.seed)
     data = Data(args.data)
     cfg = DecoderConfig(vocab_size=len(data.vocab), n_layers=args.layers, max_tools=data.meta["k"])
     model = CopyDecoder(cfg)
+    if args.init:
+        init_from(model, data.vocab, args.init)
     bf16 = fast_bf16("cpu") if args.dtype == "auto" else args.dtype == "bf16"
     print(f"copy decoder: {model.num_params() / 1e6:.2f}M parameters, vocab {len(data.vocab)}, bf16 {bf16}, "
           f"{len(data.meta['train'])} training rows; encoder states precomputed in {data.meta['encode_s']:.0f} s "
@@ -400,6 +421,7 @@ def main():
     t.add_argument("--muon-lr", type=float, default=0.02)
     t.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp32"])
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--init", type=Path, help="start from this checkpoint (decoder-*.pt of an earlier run)")
     args = ap.parse_args()
     prepare(args) if args.command == "prepare" else train(args)
 

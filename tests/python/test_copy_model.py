@@ -92,3 +92,32 @@ def test_format3_fixture_matches_golden():
         assert model.segment(g["query"].strip(), MAX_QUERY_PIECES) == (g["query_ids"], g["query_surfaces"])
         actions, _ = model.greedy(mem_inputs, model.manifest["max_actions"])
         assert model.text(actions, surfaces) == g["text"]
+
+
+def test_init_from_carries_weights_and_matches_vocabulary_by_piece(tmp_path):
+    from pipeline.copy_curve import init_from
+    torch.manual_seed(0)
+    old_pieces = ["<eos>", "<bos>", "[", "]", "a", "b"]
+    old = CopyDecoder(DecoderConfig(vocab_size=len(old_pieces), d_model=16, n_heads=2, n_layers=1, d_ff=32, d_memory=8))
+    torch.save({"decoder_config": old.cfg.to_dict(), "vocab": old_pieces,
+                "state_dict": {k: v.half() for k, v in old.state_dict().items()}}, tmp_path / "decoder.pt")
+    # The next run's vocabulary: same pieces in another order, one dropped, one new.
+    new_pieces = ["<eos>", "<bos>", "b", "]", "[", "zz"]
+    new = CopyDecoder(DecoderConfig(vocab_size=len(new_pieces), d_model=16, n_heads=2, n_layers=1, d_ff=32, d_memory=8))
+    fresh_row = new.embed.weight[5].detach().clone()
+    init_from(new, OutputVocab(new_pieces), tmp_path / "decoder.pt")
+    for i, piece in enumerate(new_pieces[:5]):
+        assert torch.equal(new.embed.weight[i], old.embed.weight[old_pieces.index(piece)].half().float())
+    assert torch.equal(new.embed.weight[5], fresh_row)           # "zz" is new: its random row stays
+    assert torch.equal(new.layers[0].self_qkv.weight, old.layers[0].self_qkv.weight.half().float())
+
+
+def test_init_from_refuses_another_shape(tmp_path):
+    import pytest
+    from pipeline.copy_curve import init_from
+    old = CopyDecoder(DecoderConfig(vocab_size=4, d_model=16, n_heads=2, n_layers=1, d_ff=32, d_memory=8))
+    torch.save({"decoder_config": old.cfg.to_dict(), "vocab": ["<eos>", "<bos>", "[", "]"],
+                "state_dict": old.state_dict()}, tmp_path / "decoder.pt")
+    new = CopyDecoder(DecoderConfig(vocab_size=4, d_model=16, n_heads=2, n_layers=2, d_ff=32, d_memory=8))
+    with pytest.raises(SystemExit, match="differs"):
+        init_from(new, OutputVocab(["<eos>", "<bos>", "[", "]"]), tmp_path / "decoder.pt")

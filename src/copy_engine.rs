@@ -4,16 +4,16 @@
 //! Per line:
 //! 1. The query is one encoder segment; its pooled embedding's cosine with every loaded tool's
 //!    ranks the tools (the chooser). When no tool reaches the manifest's `no_call_threshold` the
-//!    answer is `[]` and the decoder does not run.
+//!    answer is `[]` and the decoder does not run (-1: every line is decoded).
 //! 2. The memory is the query's states, then the `max_tools` best tools' states, best first
 //!    (`memory.onnx` adds segment and cosine features and projects the cross-attention K/V).
 //! 3. Greedy decoding. An action is a piece of the output vocabulary or a copy of a memory
 //!    position, which writes that position's surface (its original characters). The schema
 //!    constraint (`constrain.rs`) sees every action as its text: the line's action set is a
 //!    [`VocabTrie`] of the pieces and the memory's surfaces, built per line; the grammar is that
-//!    of the tools in the memory, so a call can only name a tool the decoder can see. The chooser
-//!    has already decided that a tool fits, so the empty array is masked ([`NoCallPolicy`]): the
-//!    decoder writes calls, it does not refuse (measured against letting it: docs/training.md).
+//!    of the tools in the memory, so a call can only name a tool the decoder can see. Whether
+//!    the decoder may still answer `[]` is the manifest's `no_call` ([`NoCallPolicy`]): a decoder
+//!    trained long enough refuses better than the cosine threshold (docs/training.md).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +23,7 @@ use anyhow::{bail, Result};
 use serde_json::Value;
 
 use crate::constrain::{Grammar, SchemaFilter, VocabTrie};
+pub use crate::copy_model::NoCallPolicy;
 use crate::copy_model::{segment, tool_text, CopyModel, Encoded, Segment};
 use crate::engine::{validate_calls, EncodeStats, LogitsFilter, Prediction};
 use crate::model::ModelOptions;
@@ -46,16 +47,6 @@ pub struct CopyEngine {
     no_call: NoCallPolicy,
 }
 
-/// Who decides that no tool fits a line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoCallPolicy {
-    /// The chooser alone (the default): `[]` below the manifest's `no_call_threshold`, and
-    /// otherwise the decoder may not write the empty array.
-    Chooser,
-    /// The decoder, over lines the chooser passes (measurements: `NEEDLE_NO_CALL=decoder`).
-    Decoder,
-}
-
 /// What the chooser decided for a line.
 #[derive(Debug, Clone)]
 pub struct Choice {
@@ -69,6 +60,7 @@ impl CopyEngine {
     pub fn load(dir: &std::path::Path, opts: &ModelOptions) -> Result<CopyEngine> {
         let model = CopyModel::load(dir, opts)?;
         let max_actions = model.manifest.max_actions;
+        let manifest_no_call = model.manifest.no_call;
         Ok(CopyEngine {
             model,
             tools: Vec::new(),
@@ -78,7 +70,8 @@ impl CopyEngine {
             last_encode: EncodeStats::default(),
             no_call: match std::env::var("NEEDLE_NO_CALL").as_deref() {
                 Ok("decoder") => NoCallPolicy::Decoder,
-                Ok("chooser") | Err(_) => NoCallPolicy::Chooser,
+                Ok("chooser") => NoCallPolicy::Chooser,
+                Err(_) => manifest_no_call,
                 Ok(other) => bail!("NEEDLE_NO_CALL={other}: expected chooser or decoder"),
             },
         })

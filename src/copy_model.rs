@@ -34,9 +34,25 @@ pub struct Manifest {
     pub max_actions: usize,
     /// The chooser answers `[]` when no tool's cosine with the query reaches this.
     pub no_call_threshold: f32,
+    /// Who decides that no tool fits a line the chooser passed (absent: the chooser).
+    #[serde(default)]
+    pub no_call: NoCallPolicy,
     pub files: Files,
     #[serde(default)]
     pub ort_optimized: Option<String>,
+}
+
+/// Who decides that no tool fits a line (the manifest's `no_call`; `NEEDLE_NO_CALL` overrides it
+/// for measurements).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoCallPolicy {
+    /// The chooser alone: `[]` below `no_call_threshold`, and otherwise the decoder may not
+    /// write the empty array.
+    #[default]
+    Chooser,
+    /// The decoder too: over the lines the chooser passes, it may answer `[]`.
+    Decoder,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -57,7 +57,7 @@ fn per_line_time_from_20_to_200_distinct_tools() {
     assert_eq!(distractors.len(), LARGE, "pool too small");
     let cache = scratch("growth-cache");
     let opts = EngineOptions { tool_cache: Some(cache.clone()), ..Default::default() };
-    let assets = root().join("assets");
+    let Some(assets) = format2_model() else { return };
     let (mut small, mut large) = (Engine::load(&assets, &opts).unwrap(), Engine::load(&assets, &opts).unwrap());
     let mut seed = 0x853c_49e6_748f_ea9bu64;
     let (mut ms, mut tokens, mut calls, mut same) = ([vec![], vec![]], [0usize; 2], [0usize; 2], 0);

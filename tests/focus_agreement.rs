@@ -26,7 +26,8 @@ fn focus_agreement_on_dev_rows() {
     let limit: usize = std::env::var("NEEDLE_FOCUS_ROWS").ok().and_then(|s| s.parse().ok()).unwrap_or(150);
     let cache = scratch("focus-cache");
     let opts = EngineOptions { tool_cache: Some(cache.clone()), ..Default::default() };
-    let mut engine = Engine::load(&root().join("assets"), &opts).unwrap();
+    let Some(model) = format2_model() else { return };
+    let mut engine = Engine::load(&model, &opts).unwrap();
     for split in ["dev_unseen", "dev_in"] {
         let Some(rows) = dev_rows(split) else { continue };
         let pool = tool_pool(&rows);

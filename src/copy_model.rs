@@ -431,3 +431,30 @@ impl Decoder {
         Ok(KvCache { k, v, len: past.len + actions.len() })
     }
 }
+
+#[cfg(test)]
+mod no_call_tests {
+    use super::*;
+
+    fn manifest(no_call: Option<&str>) -> serde_json::Result<Manifest> {
+        let mut m = serde_json::json!({
+            "format_version": 3,
+            "config": {"vocab_size": 4, "d_model": 8, "n_heads": 2, "n_layers": 1, "d_memory": 8, "max_tools": 3},
+            "special": {"eos": 0, "bos": 1, "cls": 101, "sep": 102},
+            "max_tool_pieces": 256, "max_query_pieces": 128, "max_actions": 128, "no_call_threshold": -1.0,
+            "files": {"encoder": "e", "memory": "m", "decoder": "d", "tokenizer": "t", "output_vocab": "v"}
+        });
+        if let Some(v) = no_call {
+            m["no_call"] = v.into();
+        }
+        serde_json::from_value(m)
+    }
+
+    #[test]
+    fn manifest_names_who_decides_no_call() {
+        assert_eq!(manifest(None).unwrap().no_call, NoCallPolicy::Chooser, "absent: the format 3 default");
+        assert_eq!(manifest(Some("chooser")).unwrap().no_call, NoCallPolicy::Chooser);
+        assert_eq!(manifest(Some("decoder")).unwrap().no_call, NoCallPolicy::Decoder);
+        assert!(manifest(Some("Decoder ")).is_err(), "an unknown value is an error, not a silent default");
+    }
+}

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from pipeline.copy_model import (BOS, MAX_ACTIONS, MAX_QUERY_PIECES, MAX_TOOL_PIECES, CopyDecoder, DecoderConfig, OutputVocab,
-                                 align, marginal_loss, segment, tool_text)
+                                 align, load_decoder, marginal_loss, segment, tool_text)
 from pipeline.jsonl import iter_jsonl
 from pipeline.minilm import MiniLM, mean_pool, tokenizer as minilm_tokenizer
 from pipeline.pack import MAX_OUTPUT_TOKENS, canonical_answers
@@ -290,12 +290,11 @@ def init_from(model: CopyDecoder, vocab: OutputVocab, path: Path):
     later run adds to an earlier one. The output vocabulary is rebuilt by every `prepare`, so
     vocabulary rows are matched by their piece's text; pieces new to this vocabulary keep their
     random initialisation."""
-    ckpt = torch.load(path, map_location="cpu")
-    old = DecoderConfig(**ckpt["decoder_config"])
-    if {**old.to_dict(), "vocab_size": 0} != {**model.cfg.to_dict(), "vocab_size": 0}:
-        raise SystemExit(f"--init {path}: decoder config {old.to_dict()} differs from this run's {model.cfg.to_dict()}")
-    state = {k: v.float() for k, v in ckpt["state_dict"].items()}
-    where = {p: i for i, p in enumerate(ckpt["vocab"])}
+    old, old_pieces = load_decoder(path)
+    if {**old.cfg.to_dict(), "vocab_size": 0} != {**model.cfg.to_dict(), "vocab_size": 0}:
+        raise SystemExit(f"--init {path}: decoder config {old.cfg.to_dict()} differs from this run's {model.cfg.to_dict()}")
+    state = old.state_dict()
+    where = {p: i for i, p in enumerate(old_pieces)}
     embed = model.embed.weight.detach().clone()
     shared = [(i, where[p]) for i, p in enumerate(vocab.pieces) if p in where]
     embed[[i for i, _ in shared]] = state["embed.weight"][[j for _, j in shared]]

@@ -313,6 +313,15 @@ class CopyDecoder(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
 
+def load_decoder(path) -> tuple[CopyDecoder, list[str]]:
+    """A decoder checkpoint of pipeline.copy_curve (decoder-MMMmin.pt): the model (float32, eval
+    mode) and its output vocabulary's pieces."""
+    ckpt = torch.load(path, map_location="cpu")
+    dec = CopyDecoder(DecoderConfig(**ckpt["decoder_config"]))
+    dec.load_state_dict({k: v.float() for k, v in ckpt["state_dict"].items()})
+    return dec.eval(), ckpt["vocab"]
+
+
 def marginal_loss(logits, valid):
     """-log of the probability of all valid actions at each real step; logits, valid [N, V + M]."""
     logp = logits.float().log_softmax(-1)

@@ -30,7 +30,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from pipeline import minilm
-from pipeline.copy_model import BOS, EOS, MAX_ACTIONS, MAX_QUERY_PIECES, MAX_TOOL_PIECES, CopyDecoder, DecoderConfig
+from pipeline.copy_model import (BOS, EOS, MAX_ACTIONS, MAX_QUERY_PIECES, MAX_TOOL_PIECES, CopyDecoder, DecoderConfig,
+                                 load_decoder)
 from pipeline.export import optimize_for_cpu, quantize
 
 FORMAT_VERSION = 3
@@ -113,13 +114,6 @@ def attend(q, k, v, bias):
     if bias is not None:
         scores = scores + bias
     return scores.softmax(-1) @ v
-
-
-def load_decoder(path: Path) -> CopyDecoder:
-    ckpt = torch.load(path, map_location="cpu")
-    dec = CopyDecoder(DecoderConfig(**ckpt["decoder_config"]))
-    dec.load_state_dict({k: v.float() for k, v in ckpt["state_dict"].items()})
-    return dec.eval(), ckpt["vocab"]
 
 
 def sample_inputs(cfg: DecoderConfig, m: int = 7, p: int = 2, s: int = 3):

@@ -29,15 +29,13 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from pipeline.augment import NATURAL_SOURCES, augment   # NATURAL_SOURCES: corpora written by people or LLMs
 from pipeline.jsonl import read_jsonl, write_jsonl
 
 HOLDOUT_PERCENT = 12
 DEV_IN_FRACTION = 0.02
 DEV_ROWS = 2000
 DEV_NATURAL_PER_SOURCE = 250
-# Corpora whose queries were written by people (intent sets) or by LLMs, not by templates.
-NATURAL_SOURCES = ("seal_tools", "acebench", "apibank", "toolalpaca", "hammerbench", "droidcall", "toolrl",
-                   "toolace", "glaive", "hwu64", "snips", "clinc150")
 
 
 def tool_key(name: str) -> str:
@@ -132,6 +130,8 @@ def main():
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--synth-rows", type=int, default=400_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--data-version", type=int, default=2, choices=[1, 2],
+                    help="1: converted rows and synthesis; 2: also pipeline.augment's rows (issue 14)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -157,6 +157,13 @@ def main():
     dev_unseen = dev_unseen[: DEV_ROWS // 2]
     dev_unseen += synthesize(holdout_pool, DEV_ROWS - len(dev_unseen), seed=args.seed + 2)
 
+    # Data v2 (pipeline.augment): more rows with natural phrasing, from the training rows and tools only.
+    augmented = {}
+    if args.data_version >= 2:
+        extra, augmented = augment(train, train_pool, seed=args.seed + 6)
+        train += extra
+        print(f"augment: {len(extra)} rows {augmented}")
+
     # Rows whose query also occurs in a dev split leave training (synthesis can repeat a query).
     dev_queries = {r["query"].strip().lower() for r in dev_in + dev_unseen + dev_natural}
     before = len(train)
@@ -179,6 +186,7 @@ def main():
     report = {"holdout_percent": HOLDOUT_PERCENT, "train_rows_dropped_as_dev_query_duplicates": before - before_restyle,
               "train_rows_dropped_as_restyled_into_held_out": dropped_restyled,
               "tools_train": len(train_pool), "tools_held_out": len(holdout_pool),
+              "data_version": args.data_version, "augmented": augmented,
               "splits": {n: stats(r) for n, r in splits}}
     (args.out / "stats.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report["splits"]["train"], indent=1))

@@ -35,9 +35,9 @@ LLM_SOURCES = ("seal_tools", "acebench", "apibank", "toolalpaca", "hammerbench",
 NATURAL_SOURCES = LLM_SOURCES + INTENT_SOURCES
 
 # Variants per natural row (LLM-written rows are few and varied; the intent sets are big and narrow).
-VARIANTS = {**{s: 4 for s in LLM_SOURCES}, **{s: 1 for s in INTENT_SOURCES}}
+VARIANTS = {**{s: 4 for s in LLM_SOURCES}, **{s: 2 for s in INTENT_SOURCES}}
 JOINED_SHARE = 0.12        # joined rows, as a share of the natural rows and their variants
-NEAR_MISS_SHARE = 0.05     # near-miss no-call rows, same base
+NEAR_MISS_SHARE = 0.12     # near-miss no-call rows, same base
 HARD_DISTRACTOR_P = 0.5    # chance that a redrawn distractor comes from the gold tool's domain
 
 # Name words that say what a tool does, not what it is about: they never make two tools one domain.
@@ -258,10 +258,13 @@ def near_miss(row: dict, index: ToolIndex, rng: random.Random) -> dict | None:
     kind = action(gold)
     if kind is None:
         return None
-    options = [t for t in index.same_domain(gold) if action(t["name"]) not in (None, kind)]
+    # Other tools of the gold tool's domain leave too: one of them might do what was asked.
+    domain = content_words(gold)
+    others = [t for t in row["tools"] if t["name"] != gold and not content_words(t["name"]) & domain]
+    names = {t["name"].lower() for t in others}
+    options = [t for t in index.same_domain(gold) if action(t["name"]) not in (None, kind) and t["name"].lower() not in names]
     if not options:
         return None
-    others = [t for t in row["tools"] if t["name"] != gold]
     tools = others + [rng.choice(options)]
     rng.shuffle(tools)
     return {**row, "tools": tools, "answers": [], "source": f"nearmiss:{base_source(row)}"}

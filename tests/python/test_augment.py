@@ -93,6 +93,10 @@ def test_near_miss_is_a_no_call_with_a_same_domain_tool_of_another_action():
     assert m["answers"] == [] and [t["name"] for t in m["tools"]] == ["delete_alarm"]
     # get_weather_forecast is the same action as get_weather: it could answer, so it is never the near miss.
     assert near_miss(ROWS[0], index, random.Random(0)) is None
+    # Same-domain tools already offered leave with the gold tool (one of them might fit).
+    r = row("wake me at 7:30 am", [("set_alarm", {"time": "7:30 am"})], tools=(ALARM, dict(ALARM, name="alarm_set"), WEATHER))
+    m = near_miss(r, index, random.Random(0))
+    assert sorted(t["name"] for t in m["tools"]) == ["delete_alarm", "get_weather"]
 
 
 def test_join_two_requests():

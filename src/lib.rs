@@ -86,10 +86,28 @@ pub fn error_text(err: &anyhow::Error) -> String {
     text
 }
 
+/// More intra-op threads than [`MAX_THREADS_PER_CORE`] per core only slow ONNX Runtime down (and
+/// tens of thousands never finish starting): such a `--threads` is an input error.
+pub const MAX_THREADS_PER_CORE: usize = 4;
+
+fn check_threads(threads: usize, cores: usize) -> Result<()> {
+    let max = MAX_THREADS_PER_CORE * cores;
+    if threads > max {
+        return Err(InputError(format!(
+            "--threads {threads}: at most {max} on this machine ({MAX_THREADS_PER_CORE} per core, {cores} cores)"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 /// Loads the engine with a spinner on a terminal; `--verbose` prints timings. `one_shot`: the
 /// process answers one request (threads tuned for a fast start, see `ModelOptions::spin`).
 pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -> Result<AnyEngine> {
     let start = Instant::now();
+    if let Some(n) = args.threads {
+        check_threads(usize::from(n), std::thread::available_parallelism().map_or(1, |c| c.get()))?;
+    }
     let dir = model::locate_model_dir(args.model.as_deref())?;
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_draw_target(if std::io::stderr().is_terminal() {

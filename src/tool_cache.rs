@@ -6,7 +6,11 @@
 //!
 //! One file per tool, named by a hash of the model key and the token ids. The file repeats the
 //! model key and the ids, and they are compared on reading, so a hash collision or a stale
-//! entry is a miss, never a wrong answer. The model key is the manifest's bytes plus the path,
+//! entry is a miss, never a wrong answer. The file ends in a checksum of everything before it,
+//! so a damaged entry (a flipped bit in a float, a torn write) is a miss that is rewritten, never
+//! a different answer. Names and checksums use FNV-1a, written out here: a hash whose value is
+//! fixed by its definition, not by the Rust release (std's `DefaultHasher` may change between
+//! releases, which would empty the cache on a toolchain upgrade). The model key is the manifest's bytes plus the path,
 //! size and modification time of `encoder.onnx` (re-exporting a model changes it). Values are
 //! stored as the exact f32 bits ONNX Runtime returned: a cached run decodes exactly like an
 //! uncached one.
@@ -15,9 +19,7 @@
 //! once with `--verbose`), never an error. Writing keeps the directory under
 //! [`MAX_CACHE_BYTES`] by deleting the oldest entries.
 
-use std::collections::hash_map::DefaultHasher;
 use std::fs;
-use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -26,7 +28,18 @@ use anyhow::{bail, Context, Result};
 /// The cache directory is trimmed to 3/4 of this when a write takes it above.
 pub const MAX_CACHE_BYTES: u64 = 512 << 20;
 
-const MAGIC: &[u8; 10] = b"NEEDLEKV1\n";
+const MAGIC: &[u8; 10] = b"NEEDLEKV2\n";
+
+/// 64-bit FNV-1a of `bytes`, continuing from `state` (start with [`FNV_OFFSET`]).
+fn fnv1a(mut state: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        state ^= u64::from(b);
+        state = state.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    state
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// K and V of one tool segment, each `[L, H, len, D]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,13 +91,12 @@ impl ToolCache {
     fn entry_path(&self, ids: &[u32]) -> PathBuf {
         // Two differently seeded 64-bit hashes: file names practically never collide, and
         // the stored key and ids are checked anyway.
+        let ids_bytes: Vec<u8> = ids.iter().flat_map(|id| id.to_le_bytes()).collect();
         let mut names = [0u64; 2];
         for (seed, name) in names.iter_mut().enumerate() {
-            let mut h = DefaultHasher::new();
-            seed.hash(&mut h);
-            self.model_key.hash(&mut h);
-            ids.hash(&mut h);
-            *name = h.finish();
+            let h = fnv1a(FNV_OFFSET, &[seed as u8]);
+            let h = fnv1a(h, self.model_key.as_bytes());
+            *name = fnv1a(fnv1a(h, &[0xff]), &ids_bytes);
         }
         self.dir.join(format!("{:016x}{:016x}.kv", names[0], names[1]))
     }
@@ -172,13 +184,22 @@ fn encode(model_key: &str, ids: &[u32], tool: &CachedTool) -> Vec<u8> {
     ids.iter().for_each(|&id| put(&mut out, id));
     tool.shape.iter().for_each(|&d| put(&mut out, d as u32));
     tool.k.iter().chain(&tool.v).for_each(|f| put(&mut out, f.to_bits()));
+    let checksum = fnv1a(FNV_OFFSET, &out);
+    out.extend_from_slice(&checksum.to_le_bytes());
     out
 }
 
 /// `Ok(None)`: a valid entry for another model or other ids (a miss); `Err`: a damaged file.
 fn decode(bytes: &[u8], model_key: &str, ids: &[u32]) -> Result<Option<CachedTool>> {
     if !bytes.starts_with(MAGIC) {
-        bail!("not a needle tool-cache entry");
+        bail!("not a needle tool-cache entry (or one of an older needle)");
+    }
+    if bytes.len() < MAGIC.len() + 8 {
+        bail!("truncated tool-cache entry");
+    }
+    let (bytes, stored) = bytes.split_at(bytes.len() - 8);
+    if fnv1a(FNV_OFFSET, bytes).to_le_bytes() != stored {
+        bail!("tool-cache entry fails its checksum (damaged)");
     }
     let mut cur = Cursor { bytes, pos: MAGIC.len() };
     let key_len = cur.u32()? as usize;
@@ -270,6 +291,27 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_float_is_a_damaged_entry() {
+        // The damage issue 17 found: floats negated or zeroed, the size unchanged.
+        let bytes = encode("m", &[1, 2], &tool());
+        let first_float = bytes.len() - 8 - 4 * 24;
+        for (at, byte) in [(first_float + 3, 0x80), (bytes.len() - 9, 0x01), (MAGIC.len() + 2, 0x01)] {
+            let mut damaged = bytes.clone();
+            damaged[at] ^= byte;
+            let err = decode(&damaged, "m", &[1, 2]).unwrap_err();
+            assert!(format!("{err}").contains("checksum"), "byte {at}: {err}");
+        }
+    }
+
+    #[test]
+    fn entry_names_are_fixed_by_the_hash_definition() {
+        // FNV-1a's published test vectors: the names cannot change with the Rust release.
+        assert_eq!(fnv1a(FNV_OFFSET, b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(FNV_OFFSET, b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a(FNV_OFFSET, b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
     fn get_after_put_in_a_directory() {
         let dir = std::env::temp_dir().join(format!("needle-cache-test-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
@@ -283,7 +325,7 @@ mod tests {
         assert_eq!(cache.get(&[5, 6]), Some(tool()));
         assert_eq!(cache.get(&[5, 7]), None);
         // A damaged file is a miss with a note, not an error.
-        fs::write(cache.entry_path(&[5, 6]), b"NEEDLEKV1\nxx").unwrap();
+        fs::write(cache.entry_path(&[5, 6]), b"NEEDLEKV2\nxx").unwrap();
         assert_eq!(cache.get(&[5, 6]), None);
         assert!(cache.problem.is_some());
         // Another model (changed manifest) does not see the entry.

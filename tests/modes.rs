@@ -394,6 +394,15 @@ fn model_from_env_verbose_threads_device() {
 }
 
 #[test]
+fn too_many_threads_is_an_input_error_not_a_hang() {
+    // 65535 intra-op threads never finished starting (issue 17): refused before loading.
+    let o = run(base().args(["--threads", "65535", "hello"]), None);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--threads 65535: at most"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
 fn tool_cache_gives_the_same_answers_as_encoding() {
     let dir = scratch("tool-cache");
     let cache = dir.join("cache");

@@ -279,6 +279,21 @@ fn split_origin(origin: &str) -> (String, String) {
     }
 }
 
+/// A tool file larger than this is refused: the model reads at most a few hundred tokens of a
+/// tool, and reading without a limit (`--tools /dev/zero`) would never end.
+pub const MAX_TOOL_FILE_BYTES: u64 = 16 << 20;
+
+/// The whole file, or an error when it is larger than `max` bytes (read no further than that).
+fn read_capped(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::other(format!("larger than {} MiB", max >> 20)));
+    }
+    Ok(bytes)
+}
+
 /// Loads one tool file.
 pub fn load_file(path: &Path) -> Result<Vec<Tool>, ToolErrors> {
     let file = path.display().to_string();
@@ -289,9 +304,11 @@ pub fn load_file(path: &Path) -> Result<Vec<Tool>, ToolErrors> {
             message,
         }])
     };
-    let bytes = std::fs::read(path).map_err(|e| one(format!("cannot read tool file: {e}")))?;
+    let bytes = read_capped(path, MAX_TOOL_FILE_BYTES).map_err(|e| one(format!("cannot read tool file: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| one(format!("not UTF-8: {e}")))?;
-    let doc: Value = serde_json::from_str(&text).map_err(|e| one(format!("invalid JSON: {e}")))?;
+    // Editors on Windows start a UTF-8 file with a byte-order mark; JSON has no place for it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let doc: Value = serde_json::from_str(text).map_err(|e| one(format!("invalid JSON: {e}")))?;
     tools_from_document(&doc, &file)
 }
 

@@ -197,6 +197,18 @@ fn duplicates_across_files_and_all_problems_reported() {
 }
 
 #[test]
+fn byte_order_mark_accepted_and_endless_files_refused() {
+    let d = scratch("bom");
+    let with_bom = write(&d, "bom.json", &format!("\u{feff}{{\"name\":\"lights\",\"parameters\":{PARAMS}}}"));
+    let o = check(&[&with_bom]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // /dev/zero never ends: refused after 16 MiB, naming the file, instead of growing without bound.
+    let o = check(&[std::path::Path::new("/dev/zero")]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("/dev/zero") && stderr(&o).contains("larger than 16 MiB"), "{}", stderr(&o));
+}
+
+#[test]
 fn tool_file_errors_exit_2_before_the_model_loads() {
     let d = scratch("early");
     let p = write(&d, "bad.json", "[");

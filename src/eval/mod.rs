@@ -25,6 +25,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
 
 use crate::tools::{self, Tool};
+use crate::InputError;
 pub use score::{check_row, Accumulator};
 
 /// Arguments of `needle eval`.
@@ -136,12 +137,26 @@ impl Row {
         let s = |k: &str| -> Result<String> {
             v.get(k).and_then(Value::as_str).map(str::to_string).with_context(|| format!("row without string \"{k}\""))
         };
+        let answers = v.get("answers").cloned().unwrap_or(Value::Array(vec![]));
+        // BFCL's answer shape: [{"tool": {"param": [acceptable values]}}]. Anything else would be
+        // scored as a model failure, so it is the file's error instead.
+        let well_formed = answers.as_array().is_some_and(|calls| {
+            calls.iter().all(|call| {
+                call.as_object().is_some_and(|c| {
+                    c.len() == 1
+                        && c.values().all(|params| params.as_object().is_some_and(|p| p.values().all(Value::is_array)))
+                })
+            })
+        });
+        if !well_formed {
+            bail!("\"answers\" is not [{{\"tool\": {{\"param\": [acceptable values]}}}}]");
+        }
         Ok(Row {
             id: s("id")?,
             category: s("category")?,
             tools: v.get("tools").and_then(Value::as_array).cloned().context("row without \"tools\" array")?,
             query: s("query")?,
-            answers: v.get("answers").cloned().unwrap_or(Value::Array(vec![])),
+            answers,
         })
     }
 }
@@ -156,12 +171,16 @@ pub fn read_rows(files: &[PathBuf], limit: Option<usize>) -> Result<Vec<Row>> {
             if limit.is_some_and(|l| n >= l) {
                 break;
             }
-            let line = line.with_context(|| format!("{}:{}", path.display(), i + 1))?;
+            // A malformed row is the eval file's problem (exit 2), named by file and line.
+            let at = || format!("{}:{}", path.display(), i + 1);
+            let line = line.map_err(|e| InputError(format!("{}: {e}", at())))?;
+            // Editors on Windows start a UTF-8 file with a byte-order mark; it is not part of the row.
+            let line = if i == 0 { line.trim_start_matches('\u{feff}') } else { &line };
             if line.trim().is_empty() {
                 continue;
             }
-            let v: Value = serde_json::from_str(&line).with_context(|| format!("{}:{}: invalid JSON", path.display(), i + 1))?;
-            rows.push(Row::from_json(&v).with_context(|| format!("{}:{}", path.display(), i + 1))?);
+            let v: Value = serde_json::from_str(line).map_err(|e| InputError(format!("{}: invalid JSON: {e}", at())))?;
+            rows.push(Row::from_json(&v).map_err(|e| InputError(format!("{}: {e:#}", at())))?);
             n += 1;
         }
     }
@@ -294,6 +313,28 @@ fn create(path: &Path) -> Result<File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eval_file_problems_are_input_errors_naming_the_line() {
+        let dir = std::env::temp_dir().join(format!("needle-eval-rows-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let row = r#"{"id":"a","category":"simple","tools":[],"query":"hi","answers":[{"t":{"x":[1]}}]}"#;
+        let good = dir.join("bom.jsonl");
+        std::fs::write(&good, format!("\u{feff}{row}\n\n{row}\n")).unwrap();
+        assert_eq!(read_rows(&[good], None).unwrap().len(), 2);
+        for (name, text, says) in [
+            ("json.jsonl", format!("{row}\n{{oops\n"), "json.jsonl:2: invalid JSON"),
+            ("field.jsonl", r#"{"id":"a","tools":[],"query":"hi"}"#.to_string(), "field.jsonl:1: row without string \"category\""),
+            ("answers.jsonl", row.replace(r#"{"x":[1]}"#, r#"{"x":1}"#), "answers.jsonl:1: \"answers\" is not"),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            let err = read_rows(&[path], None).unwrap_err();
+            assert_eq!(crate::exit_code_of(&err), crate::EXIT_INPUT, "{err:#}");
+            assert!(format!("{err:#}").contains(says), "{err:#}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     /// Answers with the first acceptable value of every argument of the row's answers.
     struct Oracle {

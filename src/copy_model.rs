@@ -193,15 +193,11 @@ pub struct Segment {
 
 /// Tokenizes `text` into a segment of at most `max_pieces` pieces (the last one stays `[SEP]`).
 pub fn segment(tok: &Tokenizer, text: &str, max_pieces: usize, special: &Special) -> Result<Segment> {
-    let mut cut = text.len().min(MAX_TEXT_BYTES);
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let text = &text[..cut];
+    let (text, cut) = crate::cap_text(text, MAX_TEXT_BYTES);
     let enc = tok.encode(text, true).map_err(|e| anyhow!("tokenizer failed: {e}"))?;
     let mut ids = enc.get_ids().to_vec();
     let mut offsets = enc.get_offsets().to_vec();
-    let truncated = ids.len() > max_pieces || cut < text.len();
+    let truncated = ids.len() > max_pieces || cut;
     if ids.len() > max_pieces && max_pieces > 0 {
         let last = ids.len() - 1;
         ids = ids[..max_pieces - 1].iter().chain(&ids[last..]).copied().collect();

@@ -86,6 +86,18 @@ pub fn error_text(err: &anyhow::Error) -> String {
     text
 }
 
+/// The first `max` bytes of `text` (cut back to a character boundary), and whether it was cut.
+pub(crate) fn cap_text(text: &str, max: usize) -> (&str, bool) {
+    if text.len() <= max {
+        return (text, false);
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    (&text[..cut], true)
+}
+
 /// More intra-op threads than [`MAX_THREADS_PER_CORE`] per core only slow ONNX Runtime down (and
 /// tens of thousands never finish starting): such a `--threads` is an input error.
 pub const MAX_THREADS_PER_CORE: usize = 4;

@@ -422,6 +422,9 @@ impl Model {
 
     /// Token ids of `text` without special tokens (contract §3).
     pub fn encode_text(&self, text: &str) -> Result<Vec<u32>> {
+        // Never tokenize more than the model can read (a 16 MB line took 1.9 GB): the cut text
+        // is still far longer than max_query_tokens / max_tool_tokens, so truncation is reported there.
+        let (text, _) = crate::cap_text(text, crate::copy_model::MAX_TEXT_BYTES);
         let enc = self
             .tokenizer
             .encode(text, false)

@@ -4,10 +4,11 @@
 //! calls (`--meta`: a `{"query","calls","confidence","ms"}` object). A line that fails (not
 //! UTF-8, model error, unreadable model output) gets `{"query": ..., "error": ...}` and
 //! processing continues. `--pretty` is ignored here: one answer per line is the contract.
+//! A line over [`MAX_LINE_BYTES`] gets an error object without being read into memory.
 //! Exit: 0 when every line was answered, 2 when some line was bad input, 3 when some line hit
 //! a model or runtime error (3 wins over 2). A closed stdout ends the run quietly.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 use anyhow::{Context, Result};
 use serde_json::Value;
@@ -25,13 +26,19 @@ pub fn run(engine: &mut AnyEngine, eargs: &EngineArgs, args: &RunArgs) -> Result
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        let n = input
+        let n = (&mut input)
+            .take(MAX_LINE_BYTES as u64 + 1)
             .read_until(b'\n', &mut buf)
             .context("cannot read stdin")?;
         if n == 0 {
             break;
         }
-        let (value, line_code) = answer(engine, &buf, eargs, args);
+        let (value, line_code) = if buf.len() > MAX_LINE_BYTES && buf.last() != Some(&b'\n') {
+            skip_rest_of_line(&mut input).context("cannot read stdin")?;
+            too_long(&buf)
+        } else {
+            answer(engine, &buf, eargs, args)
+        };
         let Some(value) = value else { continue };
         code = code.max(line_code);
         let line = serde_json::to_string(&value).expect("Value serialises");
@@ -43,6 +50,34 @@ pub fn run(engine: &mut AnyEngine, eargs: &EngineArgs, args: &RunArgs) -> Result
         }
     }
     Ok(code)
+}
+
+/// A longer input line is answered with an error object (and exit 2) without being read into
+/// memory: the model reads a few hundred tokens of a query, and a 200 MB line once used 4 GB.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Consumes input up to and including the next newline (or the end), keeping none of it.
+fn skip_rest_of_line(input: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        if let Some(i) = chunk.iter().position(|&b| b == b'\n') {
+            input.consume(i + 1);
+            return Ok(());
+        }
+        let n = chunk.len();
+        input.consume(n);
+    }
+}
+
+/// The error object of an over-long line, quoting its start.
+fn too_long(start: &[u8]) -> (Option<Value>, u8) {
+    let head = String::from_utf8_lossy(&start[..start.len().min(80)]).trim().to_string();
+    let msg = format!("input line longer than {} MiB: not read", MAX_LINE_BYTES >> 20);
+    eprintln!("needle: {msg}");
+    (Some(output::error_object(&format!("{head}..."), &msg)), EXIT_INPUT)
 }
 
 /// The output for one raw input line (`None` for a blank line) and its exit code.

@@ -287,6 +287,25 @@ fn pipe_bad_line_yields_error_object_and_continues() {
     }
 }
 
+#[test]
+fn pipe_over_long_line_is_an_error_line_not_gigabytes() {
+    // 3 MiB on one line between two short ones: refused unread, the neighbours answered in order.
+    let mut input = b"first\n".to_vec();
+    input.extend(std::iter::repeat(b'x').take(3 << 20));
+    input.extend_from_slice(b"\nthird\n");
+    let o = run(base().args(["--force-output", "[]"]), Some(&input));
+    no_panic(&o);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", &out[..out.len().min(300)]);
+    assert_eq!(lines[0], "[]");
+    let err: Value = serde_json::from_str(lines[1]).unwrap();
+    assert!(err["error"].as_str().unwrap().contains("longer than 1 MiB"), "{err}");
+    assert!(err["query"].as_str().unwrap().len() < 100);
+    assert_eq!(lines[2], "[]");
+}
+
 /// `tail -f requests | needle`: every answer is flushed as soon as it is ready.
 #[test]
 fn pipe_streams_answers_before_stdin_closes() {

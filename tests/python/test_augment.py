@@ -151,7 +151,7 @@ def test_build_data_keeps_dev_rows_and_tools_out_of_training(tmp_path: Path):
     write_jsonl(converted / "tool_pool.jsonl", [tool(n) for n in names])
     out = tmp_path / "build"
     subprocess.run([sys.executable, "-m", "pipeline.build_data", "--converted", str(converted), "--out", str(out),
-                    "--synth-rows", "200"], check=True, capture_output=True)
+                    "--synth-rows", "200", "--data-version", "2"], check=True, capture_output=True)
     train = read_jsonl(out / "train.jsonl")
     dev = [r for s in ("dev_in", "dev_unseen", "dev_natural") for r in read_jsonl(out / f"{s}.jsonl")]
     assert any(r["source"].startswith("relex:") for r in train)

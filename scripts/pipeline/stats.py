@@ -58,6 +58,8 @@ def composition(rows: list[dict], stats: dict) -> list[str]:
                       else "synth" for r in rows)
     no_call = Counter(kind(r) for r in rows if not r["answers"])
     parallel = sum(len(r["answers"]) > 1 for r in rows)
+    natural = sum(natural_phrasing(r) for r in rows)
+    hard = sum(hard_negative(r) for r in rows if r["answers"])
     tok = minilm_tokenizer()
     q_tokens = sum(len(e.ids) for e in tok.encode_batch([r["query"] for r in rows]))
     a_tokens = sum(len(e.ids) for e in tok.encode_batch([json.dumps(r["answers"]) for r in rows]))
@@ -67,12 +69,11 @@ def composition(rows: list[dict], stats: dict) -> list[str]:
              "(hand-written templates, pipeline.synth).", "",
              f"- training rows: {n:,}",
              f"- natural phrasing (written by people or LLMs, or re-lexicalised / joined from such rows): "
-             f"{sum(natural_phrasing(r) for r in rows):,} ({sum(natural_phrasing(r) for r in rows) / n:.1%})",
+             f"{natural:,} ({natural / n:.1%})",
              f"- no-call rows: {sum(no_call.values()):,} ({sum(no_call.values()) / n:.1%})",
              f"- parallel / multi-call rows: {parallel:,} ({parallel / n:.1%})",
              f"- rows with a hard negative (a distractor of the gold tool's domain): "
-             f"{sum(hard_negative(r) for r in rows if r['answers']):,} "
-             f"({sum(hard_negative(r) for r in rows if r['answers']) / max(1, n - sum(no_call.values())):.1%} of rows with a call)",
+             f"{hard:,} ({hard / max(1, n - sum(no_call.values())):.1%} of rows with a call)",
              f"- MiniLM WordPieces: {q_tokens:,} in queries, {a_tokens:,} in answers (as JSON)", "",
              "## Rows by kind", "", "| kind | rows | share | no-call rows |", "|---|---|---|---|"]
     for k, c in kinds.most_common():

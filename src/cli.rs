@@ -175,13 +175,19 @@ pub enum ToolsCommand {
 impl RunArgs {
     /// `--tools a.json "query"`: clap gives every value to --tools; the last one is the query
     /// when there is no positional query, there are at least two values and it names no file.
-    pub fn split_query_from_tools(&mut self) {
+    /// A query that is not UTF-8 is an error (as it is for a positional query and in pipe mode).
+    pub fn split_query_from_tools(&mut self) -> Result<(), crate::InputError> {
         if self.query.is_none() && self.tools.len() >= 2 {
             let last = self.tools.last().expect("len >= 2");
             if !last.exists() {
                 let q = self.tools.pop().expect("len >= 2");
-                self.query = Some(q.to_string_lossy().into_owned());
+                let q = q
+                    .into_os_string()
+                    .into_string()
+                    .map_err(|q| crate::InputError(format!("the query is not valid UTF-8: {}", q.to_string_lossy())))?;
+                self.query = Some(q);
             }
         }
+        Ok(())
     }
 }

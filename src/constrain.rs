@@ -131,6 +131,47 @@ pub struct Grammar {
     /// Schema keywords met in the tools that the grammar does not enforce (validation after
     /// decoding still checks them).
     pub unenforced: BTreeSet<String>,
+    /// Some schema nests deeper than [`MAX_SCHEMA_DEPTH`]: below that depth any value would be
+    /// allowed. Tools like that are refused at load ([`uncallable`]).
+    pub too_deep: bool,
+}
+
+/// Schema nesting (`properties`, `items`, `anyOf` ...) the grammar compiler follows.
+pub const MAX_SCHEMA_DEPTH: usize = 48;
+
+/// The longest minimal call [`uncallable`] accepts, in bytes of arguments.
+pub const MAX_MINIMAL_CALL_BYTES: usize = 1024;
+
+/// Why no call of `tool` (a normalised `{name, description, parameters}`) can be written under
+/// the grammar, if none can: (a JSON pointer inside `parameters`, the reason). Catches schemas
+/// that nest deeper than the compiler follows, and those whose required arguments cannot be
+/// written in [`MAX_MINIMAL_CALL_BYTES`] even with minimal values (`minItems: 1000000`, a number
+/// range no 15-digit number reaches, `minItems: 1` forty arrays deep: the output stack allows
+/// 32 levels). Such a tool would make every call to it run out of budget.
+pub fn uncallable(tool: &Value) -> Option<(String, String)> {
+    let g = Grammar::new(std::slice::from_ref(tool));
+    if g.too_deep {
+        return Some((String::new(), format!("the schema nests more than {MAX_SCHEMA_DEPTH} levels deep")));
+    }
+    let name = tool.get("name").and_then(Value::as_str).unwrap_or_default();
+    let prefix = format!("[{{\"name\":{},\"arguments\":", Value::String(name.to_string()));
+    let st = ConstraintState::new(Arc::new(g));
+    if st.completion_bytes_after(prefix.as_bytes()).is_some() {
+        return None;
+    }
+    // Point at the first required property that cannot be written on its own.
+    let params = &tool["parameters"];
+    let required = params.get("required").and_then(Value::as_array).cloned().unwrap_or_default();
+    for key in required.iter().filter_map(Value::as_str) {
+        let Some(sub) = params.get("properties").and_then(|p| p.get(key)) else { continue };
+        let alone = serde_json::json!({"name": name, "parameters": {"type": "object", "properties": {key: sub}, "required": [key]}});
+        let st = ConstraintState::new(Arc::new(Grammar::new(&[alone])));
+        if st.completion_bytes_after(prefix.as_bytes()).is_none() {
+            let pointer = format!("/properties/{}", key.replace('~', "~0").replace('/', "~1"));
+            return Some((pointer, format!("no value of this required property can be written in {MAX_MINIMAL_CALL_BYTES} bytes")));
+        }
+    }
+    Some((String::new(), format!("no call of this tool can be written in {MAX_MINIMAL_CALL_BYTES} bytes (its required arguments, even with minimal values)")))
 }
 
 const UNENFORCED_KEYWORDS: &[&str] = &[
@@ -232,6 +273,7 @@ impl Grammar {
             opts,
             lit_cache: HashMap::new(),
             unenforced: BTreeSet::new(),
+            too_deep: false,
         };
         g.nodes.push(Node::Never);
         g.nodes.push(Node::Any);
@@ -427,7 +469,8 @@ impl Grammar {
     }
 
     fn compile(&mut self, s: &Value, depth: usize) -> u32 {
-        if depth > 48 {
+        if depth > MAX_SCHEMA_DEPTH {
+            self.too_deep = true;
             return ANY;
         }
         let o = match s {
@@ -1718,17 +1761,26 @@ impl ConstraintState {
     /// greedily closes what is open (`"` inside string content, else `]`, `}`, `"`, `0`, `1`,
     /// then the smallest byte the grammar allows), so required keys get minimal values and
     /// optional ones are skipped. Not always the shortest, always valid. `Some(empty)` when
-    /// already complete; `None` after `eos` or if no completion is found within 1024 bytes.
-    /// Used to end the line within the output token budget.
+    /// already complete; `None` after `eos` or if no completion is found within
+    /// [`MAX_MINIMAL_CALL_BYTES`]. Used at load to refuse tools no call can satisfy ([`uncallable`]).
     pub fn completion_bytes(&self) -> Option<Vec<u8>> {
+        self.completion_bytes_after(&[])
+    }
+
+    /// [`completion_bytes`](Self::completion_bytes) from the state after `prefix` (state
+    /// unchanged); `None` also when the grammar rejects `prefix`.
+    pub fn completion_bytes_after(&self, prefix: &[u8]) -> Option<Vec<u8>> {
         if self.finished {
             return None;
         }
         let mut s = self.st.clone();
-        let mut t = self.st.clone();
+        if !prefix.iter().all(|&b| s.step(&self.g, b)) {
+            return None;
+        }
+        let mut t = s.clone();
         let mut out = Vec::new();
         while !s.is_complete() {
-            if out.len() >= 1024 {
+            if out.len() >= MAX_MINIMAL_CALL_BYTES {
                 return None;
             }
             let prio: &[u8] = if s.free_string_top().is_some() { b"\"]}01" } else { b"]}\"01" };
@@ -1751,6 +1803,39 @@ impl ConstraintState {
     pub fn completion_tokens(&self, vocab: &VocabTrie) -> Option<Vec<u32>> {
         self.completion_bytes().and_then(|b| vocab.tokenize_greedy(&b))
     }
+
+    /// Where the output is between calls: `Some(RootPhase)` when every alternative is at the
+    /// top level of the array, `None` inside a call.
+    pub fn root_phase(&self) -> Option<RootPhase> {
+        let mut phase = None;
+        for st in &self.st.stacks {
+            let p = match st.as_slice() {
+                [Frame::Root { ph: 0, .. }] => RootPhase::Start,
+                [Frame::Root { ph: 1 | 3, .. }] => RootPhase::BeforeCall,
+                [Frame::Root { ph: 2, .. }] => RootPhase::AfterCall,
+                [Frame::Root { .. }] => RootPhase::Done,
+                _ => return None,
+            };
+            if phase.is_some_and(|q| q != p) {
+                return None;
+            }
+            phase = Some(p);
+        }
+        phase
+    }
+}
+
+/// Where the output is at the top level of its array (see [`ConstraintState::root_phase`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RootPhase {
+    /// Nothing written yet (before `[`).
+    Start,
+    /// After `[` or `,`: a call object may start.
+    BeforeCall,
+    /// Right after a call object's `}`.
+    AfterCall,
+    /// After the closing `]`.
+    Done,
 }
 
 fn walk(g: &Grammar, v: &VocabTrie, node: u32, depth: usize, states: &mut [State], out: &mut Vec<u32>) {
@@ -1768,21 +1853,24 @@ fn walk(g: &Grammar, v: &VocabTrie, node: u32, depth: usize, states: &mut [State
     }
 }
 
-/// Tokens kept in reserve for closing the output: once a completion needs at least
-/// `remaining - CLOSE_SLACK` tokens, [`SchemaFilter`] forces it. One model token can lengthen the
-/// completion by far fewer tokens than this, so the completion always fits.
-pub const CLOSE_SLACK: usize = 16;
-
 /// A logits filter bundling a grammar, the vocabulary and the per-line state.
+///
+/// It also records where each call of the output starts and ends, so the engine can always end
+/// a line in a valid answer: when the output budget runs out, or when a call repeats an earlier
+/// one byte for byte (a model stuck in a loop), the output is cut after the last complete call
+/// and the array closed ([`complete_calls_end`](crate::engine::LogitsFilter::complete_calls_end)).
 pub struct SchemaFilter {
     pub state: ConstraintState,
     pub vocab: Arc<VocabTrie>,
     /// Tokens advanced that the grammar did not allow (stays 0 when the mask is applied).
     pub rejected: usize,
     allowed: Vec<u32>,
-    /// Tokens of the last computed completion, and decoder steps since it was computed.
-    close_len: usize,
-    close_since: usize,
+    /// The output so far, the byte ranges of its complete calls (a repeat excluded), and where
+    /// the call being written starts.
+    written: Vec<u8>,
+    calls: Vec<(usize, usize)>,
+    call_start: usize,
+    repeated: bool,
 }
 
 impl SchemaFilter {
@@ -1792,16 +1880,20 @@ impl SchemaFilter {
             vocab,
             rejected: 0,
             allowed: Vec::new(),
-            close_len: 0,
-            close_since: usize::MAX / 2,
+            written: Vec::new(),
+            calls: Vec::new(),
+            call_start: 0,
+            repeated: false,
         }
     }
 
     pub fn begin(&mut self) {
         self.state.reset();
         self.rejected = 0;
-        self.close_len = 0;
-        self.close_since = usize::MAX / 2;
+        self.written.clear();
+        self.calls.clear();
+        self.call_start = 0;
+        self.repeated = false;
     }
 
     pub fn mask_logits(&mut self, logits: &mut [f32]) {
@@ -1811,8 +1903,34 @@ impl SchemaFilter {
     /// A token the grammar did not allow (possible only if the engine ignored the mask) is
     /// counted in `rejected` and otherwise ignored.
     pub fn advance(&mut self, token: u32) {
-        if !self.state.advance_token(&self.vocab, token) {
+        let Some(bytes) = self.vocab.token_bytes(token) else {
+            if !self.state.advance_token(&self.vocab, token) {
+                self.rejected += 1;
+            }
+            return;
+        };
+        if !self.state.accepts_bytes(bytes) {
             self.rejected += 1;
+            return;
+        }
+        // Byte by byte, to see where each call starts and ends (one token such as `}},{"name":"`
+        // can end a call and start the next).
+        for &b in bytes {
+            let inside_call = self.state.root_phase().is_none();
+            self.state.advance_bytes(&[b]);
+            self.written.push(b);
+            match self.state.root_phase() {
+                Some(RootPhase::BeforeCall) => self.call_start = self.written.len(),
+                Some(RootPhase::AfterCall) if inside_call => {
+                    let call = &self.written[self.call_start..];
+                    if self.calls.iter().any(|&(a, e)| &self.written[a..e] == call) {
+                        self.repeated = true;
+                    } else if !self.repeated {
+                        self.calls.push((self.call_start, self.written.len()));
+                    }
+                }
+                _ => {}
+            }
         }
     }
 }
@@ -1830,23 +1948,8 @@ impl crate::engine::LogitsFilter for SchemaFilter {
     fn current_tool(&self) -> Option<&str> {
         self.state.current_tool()
     }
-    /// Jump-forward: the forced continuation as tokens (greedy longest match). When the
-    /// output budget runs short (`remaining` tokens before `eos`), the rest of the line is
-    /// forced instead: a short valid completion ([`ConstraintState::completion_bytes`]), so
-    /// the output always ends within the budget.
-    fn forced_tokens(&mut self, remaining: usize) -> Option<Vec<u32>> {
-        // The completion is recomputed only when it could be due: it grows by less than
-        // CLOSE_SLACK tokens per step, so `close_len + CLOSE_SLACK * (1 + since)` bounds it.
-        self.close_since += 1;
-        if remaining <= self.close_len + CLOSE_SLACK * (1 + self.close_since) {
-            self.close_since = 0;
-            if let Some(done) = self.state.completion_tokens(&self.vocab) {
-                self.close_len = done.len();
-                if done.len() + CLOSE_SLACK >= remaining {
-                    return (!done.is_empty()).then_some(done);
-                }
-            }
-        }
+    /// Jump-forward: the forced continuation as tokens (greedy longest match).
+    fn forced_tokens(&mut self, _remaining: usize) -> Option<Vec<u32>> {
         // The last forced token is held back and left to the model (under the mask): the model
         // was trained on canonical BPE tokens, and the end of a forced piece often merges with
         // what follows into one token (`[` + `{"` is the single token `[{"`). Feeding a lone `[`
@@ -1855,6 +1958,15 @@ impl crate::engine::LogitsFilter for SchemaFilter {
         let mut forced = self.state.forced_tokens(&self.vocab)?;
         forced.pop();
         (!forced.is_empty()).then_some(forced)
+    }
+    fn complete_calls_end(&self) -> Option<usize> {
+        Some(match self.calls.last() {
+            Some(&(_, end)) => end,
+            None => usize::from(self.written.first() == Some(&b'[')),
+        })
+    }
+    fn repeated_call(&self) -> bool {
+        self.repeated
     }
 }
 
@@ -1878,6 +1990,62 @@ mod tests {
 
     fn call(args: &str) -> String {
         format!("[{{\"name\":\"f\",\"arguments\":{args}}}]")
+    }
+
+    /// A vocabulary of single bytes (token id = byte + 1, eos = 0).
+    fn byte_vocab() -> Arc<VocabTrie> {
+        let toks = std::iter::once(None).chain((0..=255u8).map(|b| Some(vec![b]))).collect();
+        Arc::new(VocabTrie::new(toks, Some(0)))
+    }
+
+    fn feed(f: &mut SchemaFilter, text: &str) {
+        for &b in text.as_bytes() {
+            crate::engine::LogitsFilter::advance(f, b as u32 + 1);
+        }
+    }
+
+    #[test]
+    fn the_filter_knows_where_complete_calls_end_and_sees_a_repeat() {
+        use crate::engine::{keep_complete_calls, LogitsFilter};
+        let g = Arc::new(Grammar::new(&[json!({"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": "integer"}}}})]));
+        let mut f = SchemaFilter::new(g, byte_vocab());
+        f.begin();
+        assert_eq!(f.complete_calls_end(), Some(0), "nothing written: the answer would be []");
+        feed(&mut f, "[{\"name\":\"f\",\"arguments\":{\"a\":1");
+        assert_eq!(f.complete_calls_end(), Some(1), "only the `[`: no call is complete");
+        let first = "[{\"name\":\"f\",\"arguments\":{\"a\":1}}";
+        feed(&mut f, "}}");
+        assert_eq!(f.complete_calls_end(), Some(first.len()));
+        feed(&mut f, ",{\"name\":\"f\",\"arguments\":{\"a\":2}}");
+        assert!(!f.repeated_call(), "a different call is not a repeat");
+        let second_end = f.written.len();
+        assert_eq!(f.complete_calls_end(), Some(second_end));
+        feed(&mut f, ",{\"name\":\"f\",\"arguments\":{\"a\":1}}");
+        assert!(f.repeated_call());
+        assert_eq!(f.complete_calls_end(), Some(second_end), "the repeat is not kept");
+        let written = String::from_utf8(f.written.clone()).unwrap();
+        assert_eq!(
+            keep_complete_calls(&written, f.complete_calls_end().unwrap()),
+            "[{\"name\":\"f\",\"arguments\":{\"a\":1}},{\"name\":\"f\",\"arguments\":{\"a\":2}}]"
+        );
+        assert_eq!(keep_complete_calls("", 0), "[]");
+        assert_eq!(keep_complete_calls("[{\"na", 1), "[]");
+    }
+
+    #[test]
+    fn uncallable_tools_are_named_with_the_culprit() {
+        let tool = |props: Value, required: Value| json!({"name": "t", "parameters": {"type": "object", "properties": props, "required": required}});
+        assert_eq!(uncallable(&tool(json!({"a": {"type": "string"}}), json!(["a"]))), None);
+        let huge = tool(json!({"ok": {"type": "string"}, "ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1000000}}), json!(["ok", "ids"]));
+        assert_eq!(uncallable(&huge).unwrap().0, "/properties/ids");
+        // 40 nested non-empty arrays: the schema compiles (depth < 48), the output stack (32) cannot hold them.
+        let deep = |n| (0..n).fold(json!({"type": "integer"}), |s, _| json!({"type": "array", "items": s, "minItems": 1}));
+        assert_eq!(uncallable(&tool(json!({"d": deep(40)}), json!(["d"]))).unwrap().0, "/properties/d");
+        assert!(uncallable(&tool(json!({"d": deep(60)}), json!(["d"]))).unwrap().1.contains("nests more than 48"));
+        // Optional: never offered, not an error.
+        assert_eq!(uncallable(&tool(json!({"ids": {"type": "array", "minItems": 1000000}}), json!([]))), None);
+        let nested = (0..50).fold(json!({"type": "string"}), |s, _| json!({"anyOf": [s]}));
+        assert!(uncallable(&tool(json!({"x": nested}), json!([]))).unwrap().1.contains("nests more than 48"));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::constrain::{Grammar, SchemaFilter, VocabTrie};
 pub use crate::copy_model::NoCallPolicy;
 use crate::copy_model::{segment, tool_text, CopyModel, Encoded, Segment};
-use crate::engine::{validate_calls, EncodeStats, LogitsFilter, Prediction};
+use crate::engine::{keep_complete_calls, validate_calls, EncodeStats, Ending, LogitsFilter, Prediction};
 use crate::model::ModelOptions;
 use crate::tools::Tool;
 
@@ -165,6 +165,7 @@ impl CopyEngine {
             raw_text: "[]".into(),
             tokens: Vec::new(),
             steps: 0,
+            ending: Ending::Eos,
             forced: 0,
             confidence: 1.0,
             ms: 0.0,
@@ -226,7 +227,7 @@ impl CopyEngine {
         let mut coverage = vec![0.0f32; memory.len];
         let mut input: Vec<i64> = vec![bos as i64];
         let mut actions: Vec<u32> = Vec::new();
-        let mut finished = false;
+        let mut ending = Ending::Eos;
         loop {
             let room = max_actions - actions.len();
             if let Some(forced) = filter.as_mut().and_then(|f| f.forced_tokens(room)) {
@@ -240,6 +241,11 @@ impl CopyEngine {
                 }
                 prediction.forced += take;
                 if take < forced.len() {
+                    ending = Ending::Budget;
+                    break;
+                }
+                if filter.as_ref().is_some_and(|f| f.repeated_call()) {
+                    ending = Ending::RepeatedCall;
                     break;
                 }
             }
@@ -274,28 +280,37 @@ impl CopyEngine {
             let a = argmax(&self.logits);
             prediction.confidence = prediction.confidence.min(probability(&raw, a));
             if a == eos {
-                finished = true;
                 break;
             }
             if actions.len() >= max_actions {
+                ending = Ending::Budget;
                 break;
             }
             actions.push(a);
             if let Some(f) = filter.as_mut() {
                 LogitsFilter::advance(f, a);
             }
+            if filter.as_ref().is_some_and(|f| f.repeated_call()) {
+                ending = Ending::RepeatedCall;
+                break;
+            }
             input.clear();
             input.push(a as i64);
         }
-        let text: String = actions.iter().map(|&a| action_text(a as usize)).collect();
+        let mut text: String = actions.iter().map(|&a| action_text(a as usize)).collect();
         prediction.tokens = actions;
+        prediction.ending = ending;
         prediction.ms = start.elapsed().as_secs_f64() * 1e3;
-        if !finished {
-            return Err(crate::engine::OutputError {
-                raw_text: text,
-                reason: format!("no end of output within max_actions = {max_actions}"),
+        match (ending, filter.as_ref().and_then(|f| f.complete_calls_end())) {
+            (Ending::Eos, _) => {}
+            (_, Some(end)) => text = keep_complete_calls(&text, end),
+            (_, None) => {
+                return Err(crate::engine::OutputError {
+                    raw_text: text,
+                    reason: format!("no end of output within max_actions = {max_actions}"),
+                }
+                .into())
             }
-            .into());
         }
         let tools: Vec<&Tool> = self.tools().collect();
         let (calls, invalid) = validate_calls(&tools, &text)?;

@@ -96,7 +96,41 @@ impl Manifest {
                 path.display()
             );
         }
-        serde_json::from_value(raw).with_context(|| format!("{}: not a valid format 3 manifest", path.display()))
+        let manifest: Manifest =
+            serde_json::from_value(raw).with_context(|| format!("{}: not a valid format 3 manifest", path.display()))?;
+        manifest.check().with_context(|| format!("{}: not a usable manifest", path.display()))?;
+        Ok(manifest)
+    }
+
+    /// Values the runtime relies on: special ids inside the output vocabulary (`eos`, `bos`),
+    /// room for `[]`, a head layout that divides, a threshold that is a number. (That the
+    /// graphs agree with `config` is checked when they run.)
+    fn check(&self) -> Result<()> {
+        let c = &self.config;
+        for (name, id) in [("eos", self.special.eos), ("bos", self.special.bos)] {
+            if id as usize >= c.vocab_size {
+                bail!("special.{name} = {id} is outside the output vocabulary (vocab_size {})", c.vocab_size);
+            }
+        }
+        for (name, n) in [("max_tool_pieces", self.max_tool_pieces), ("max_query_pieces", self.max_query_pieces)] {
+            if n < 3 {
+                bail!("{name} = {n}: at least 3 ([CLS], a piece, [SEP])");
+            }
+        }
+        if c.max_tools == 0 {
+            bail!("config.max_tools is 0");
+        }
+        if self.max_actions < 2 {
+            bail!("max_actions = {}: at least 2 (`[]`)", self.max_actions);
+        }
+        if c.n_heads == 0 || c.d_model % c.n_heads != 0 || c.n_layers == 0 || c.d_memory == 0 {
+            bail!("config: d_model {} must split into n_heads {}, with n_layers {} and d_memory {} above 0",
+                  c.d_model, c.n_heads, c.n_layers, c.d_memory);
+        }
+        if !self.no_call_threshold.is_finite() {
+            bail!("no_call_threshold must be a number");
+        }
+        Ok(())
     }
 }
 
@@ -444,6 +478,27 @@ mod no_call_tests {
             m["no_call"] = v.into();
         }
         serde_json::from_value(m)
+    }
+
+    #[test]
+    fn manifest_values_the_runtime_relies_on_are_checked() {
+        assert!(manifest(None).unwrap().check().is_ok());
+        let broken = [("eos", 9999), ("bos", 4)];
+        for (key, id) in broken {
+            let mut m = manifest(None).unwrap();
+            if key == "eos" { m.special.eos = id } else { m.special.bos = id }
+            let e = m.check().unwrap_err().to_string();
+            assert!(e.contains(&format!("special.{key} = {id} is outside")), "{e}");
+        }
+        let mut m = manifest(None).unwrap();
+        m.max_actions = 1;
+        assert!(m.check().unwrap_err().to_string().contains("max_actions = 1"));
+        let mut m = manifest(None).unwrap();
+        m.max_tool_pieces = 0;
+        assert!(m.check().unwrap_err().to_string().contains("max_tool_pieces = 0"));
+        let mut m = manifest(None).unwrap();
+        m.config.n_heads = 3;
+        assert!(m.check().unwrap_err().to_string().contains("must split into n_heads 3"));
     }
 
     #[test]

@@ -57,16 +57,28 @@ use crate::tools::Tool;
 /// tokens to `f32::NEG_INFINITY`) and, for the chosen token unless it is `eos`, `advance`.
 /// Before every decoder call the engine asks `forced_tokens`: tokens that are certain next
 /// (jump-forward); they are fed in the same decoder call, each passed to `advance`, and the
-/// model is not asked to choose them.
+/// model is not asked to choose them. After every `advance` the engine asks `repeated_call`.
+/// A line that runs out of budget or repeats a call ends at `complete_calls_end` ([`Ending`]).
 pub trait LogitsFilter {
     fn begin(&mut self) {}
     fn mask_logits(&mut self, _logits: &mut [f32]) {}
     fn advance(&mut self, _token: u32) {}
     /// Tokens that must come next (never `eos`); `None` when the next token is a choice.
-    /// `remaining`: tokens the output may still have before `eos` (`max_output_tokens` budget);
-    /// a filter may use it to close the output in time.
+    /// `remaining`: tokens the output may still have before `eos` (`max_output_tokens` budget).
     fn forced_tokens(&mut self, _remaining: usize) -> Option<Vec<u32>> {
         None
+    }
+    /// Where the output can be cut and closed with `]` so that it keeps its complete calls and
+    /// nothing else (a byte offset; 0 before the array's `[`), for a line that cannot end with
+    /// `eos`: out of budget, or a repeated call. `None`: the filter does not know (the line is
+    /// then an error).
+    fn complete_calls_end(&self) -> Option<usize> {
+        None
+    }
+    /// Whether the call just completed repeats an earlier one exactly (a model in a loop): the
+    /// engine ends the line at `complete_calls_end`, which leaves the repeat out.
+    fn repeated_call(&self) -> bool {
+        false
     }
     /// The tool whose arguments are being written, when the filter knows it (the engine then
     /// decodes them over that tool's memory rows and the query's; see `Engine::set_focus`).
@@ -110,10 +122,12 @@ pub struct Prediction {
     pub calls: Vec<Value>,
     /// Calls dropped by validation.
     pub invalid: Vec<InvalidCall>,
-    /// The decoded output text.
+    /// The decoded output text (cut after the last complete call unless `ending` is `Eos`).
     pub raw_text: String,
-    /// Generated token ids (without `bos`/`eos`).
+    /// Generated token ids (without `bos`/`eos`), including any cut from `raw_text`.
     pub tokens: Vec<u32>,
+    /// How the output ended.
+    pub ending: Ending,
     /// Decoder calls made (each call feeds one chosen token plus any forced ones).
     pub steps: usize,
     /// Tokens of `tokens` forced by the grammar (jump-forward), not chosen by the model.
@@ -126,6 +140,38 @@ pub struct Prediction {
     pub query_truncated: bool,
     /// Tools the decoder saw: all loaded tools, or the query's shortlist.
     pub tools_seen: usize,
+}
+
+/// How a line's output ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The model wrote `eos` after a complete array.
+    Eos,
+    /// The output budget ran out: the unfinished call was dropped and the array closed after
+    /// the last complete call (constrained decoding; unconstrained it is an error).
+    Budget,
+    /// A call repeated an earlier one exactly: it was dropped and the array closed.
+    RepeatedCall,
+}
+
+impl Ending {
+    /// What `--verbose` says about it (`None` for a normal end).
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            Ending::Eos => None,
+            Ending::Budget => Some("the output budget ran out: the unfinished call was dropped"),
+            Ending::RepeatedCall => Some("the model repeated a call: the repeat was dropped"),
+        }
+    }
+}
+
+/// `text` cut at byte `end` (from `LogitsFilter::complete_calls_end`) and closed: its complete
+/// calls as an array (`[]` when there are none).
+pub fn keep_complete_calls(text: &str, end: usize) -> String {
+    match text.get(..end) {
+        Some(kept) if end > 0 => format!("{kept}]"),
+        _ => "[]".to_string(),
+    }
 }
 
 /// The model's output could not be read as calls.
@@ -512,9 +558,9 @@ impl Engine {
         let mut input = vec![special.bos as i64];
         let mut tokens = Vec::new();
         let mut confidence = 1.0f32;
-        let mut finished = false;
         let mut steps = 0;
         let mut forced_n = 0;
+        let mut ending = Ending::Eos;
         filter.begin();
         loop {
             // Jump-forward: tokens the filter forces ride along in this decoder call.
@@ -528,7 +574,12 @@ impl Engine {
                 }
                 forced_n += take;
                 if take < forced.len() {
-                    break; // out of output budget: "no end of output" below
+                    ending = Ending::Budget;
+                    break;
+                }
+                if filter.repeated_call() {
+                    ending = Ending::RepeatedCall;
+                    break;
                 }
             }
             let focus = if self.focus {
@@ -543,18 +594,30 @@ impl Engine {
             let token = argmax(&self.logits);
             confidence = confidence.min(probability(&self.raw_logits, token));
             if token == special.eos {
-                finished = true;
                 break;
             }
             if tokens.len() >= self.max_output_tokens {
+                ending = Ending::Budget;
                 break;
             }
             tokens.push(token);
             filter.advance(token);
+            if filter.repeated_call() {
+                ending = Ending::RepeatedCall;
+                break;
+            }
             input.clear();
             input.push(token as i64);
         }
-        let raw_text = self.model.decode_ids(&tokens)?;
+        let mut raw_text = self.model.decode_ids(&tokens)?;
+        let finished = match (ending, filter.complete_calls_end()) {
+            (Ending::Eos, _) => true,
+            (_, Some(end)) => {
+                raw_text = keep_complete_calls(&raw_text, end);
+                true
+            }
+            (_, None) => false,
+        };
         if !finished {
             return Err(OutputError {
                 raw_text,
@@ -571,6 +634,7 @@ impl Engine {
             invalid,
             raw_text,
             tokens,
+            ending,
             steps,
             forced: forced_n,
             confidence,

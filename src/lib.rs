@@ -184,6 +184,12 @@ pub fn report_prediction(pred: &engine::Prediction, verbose: bool) {
     if pred.query_truncated {
         eprintln!("needle: warning: the query was longer than the model reads; it was cut");
     }
+    // A cut answer may miss a call the model was writing: always said. A dropped repeat is not.
+    if let Some(note) = pred.ending.note() {
+        if verbose || pred.ending == engine::Ending::Budget {
+            eprintln!("needle: warning: {note}");
+        }
+    }
     if verbose {
         eprintln!(
             "needle: {:.1} ms, {} tokens ({} forced), {} decoder calls, confidence {:.3}, {} tool(s) seen",

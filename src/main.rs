@@ -59,7 +59,7 @@ fn run(cli: &mut Cli) -> Result<u8> {
             Ok(EXIT_OK)
         }
         None => {
-            cli.run.split_query_from_tools();
+            cli.run.split_query_from_tools()?;
             run_default(&cli.engine, &cli.run)
         }
     }

@@ -73,7 +73,33 @@ impl Manifest {
                 manifest.format_version
             );
         }
+        manifest.check().with_context(|| format!("{}: not a usable manifest", path.display()))?;
         Ok(manifest)
+    }
+
+    /// Values the runtime relies on: special tokens inside the vocabulary, room for `[]`, a
+    /// head layout that divides. (That the graphs agree with `config` is checked when they run.)
+    fn check(&self) -> Result<()> {
+        let c = &self.config;
+        let s = &self.special_tokens;
+        for (name, id) in [("pad", s.pad), ("bos", s.bos), ("eos", s.eos), ("tool", s.tool), ("query", s.query)] {
+            if id as usize >= c.vocab_size {
+                bail!("special_tokens.{name} = {id} is outside the vocabulary (vocab_size {})", c.vocab_size);
+            }
+        }
+        for (name, n) in [("max_tool_tokens", self.max_tool_tokens), ("max_query_tokens", self.max_query_tokens)] {
+            if n == 0 {
+                bail!("{name} is 0");
+            }
+        }
+        if self.max_output_tokens < 2 {
+            bail!("max_output_tokens = {}: at least 2 (`[]`)", self.max_output_tokens);
+        }
+        if c.n_heads == 0 || c.n_kv_heads == 0 || c.head_dim == 0 || c.n_heads * c.head_dim != c.d_model || c.n_heads % c.n_kv_heads != 0 {
+            bail!("config: n_heads {} x head_dim {} must be d_model {}, and n_kv_heads {} must divide n_heads",
+                  c.n_heads, c.head_dim, c.d_model, c.n_kv_heads);
+        }
+        Ok(())
     }
 }
 

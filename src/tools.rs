@@ -237,7 +237,10 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// Loads tool files and directories. Reports every problem found (all files are read), and
 /// duplicate tool names across all of them, and among `existing` tools.
 pub fn load_paths(paths: &[PathBuf], existing: &[Tool]) -> Result<Vec<Tool>, ToolErrors> {
-    let files = expand_paths(paths)?;
+    let mut files = expand_paths(paths)?;
+    // The same file named twice (or through a directory and by name) is read once.
+    let mut distinct = std::collections::HashSet::new();
+    files.retain(|f| distinct.insert(f.canonicalize().unwrap_or_else(|_| f.clone())));
     let mut tools = Vec::new();
     let mut errors = Vec::new();
     for file in &files {
@@ -305,11 +308,23 @@ pub fn load_file(path: &Path) -> Result<Vec<Tool>, ToolErrors> {
         }])
     };
     let bytes = read_capped(path, MAX_TOOL_FILE_BYTES).map_err(|e| one(format!("cannot read tool file: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|e| one(format!("not UTF-8: {e}")))?;
+    parse_tool_file(&bytes, &file)
+}
+
+/// The tools of a tool file's bytes (`file` names it in errors).
+pub fn parse_tool_file(bytes: &[u8], file: &str) -> Result<Vec<Tool>, ToolErrors> {
+    let one = |message: String| {
+        ToolErrors(vec![ToolError {
+            file: file.to_string(),
+            pointer: None,
+            message,
+        }])
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| one(format!("not UTF-8: {e}")))?;
     // Editors on Windows start a UTF-8 file with a byte-order mark; JSON has no place for it.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let doc: Value = serde_json::from_str(text).map_err(|e| one(format!("invalid JSON: {e}")))?;
-    tools_from_document(&doc, &file)
+    tools_from_document(&doc, file)
 }
 
 /// Finds the tool entries of a parsed tool file and normalises each.
@@ -469,6 +484,14 @@ pub fn is_flat_parameters(params: &Map<String, Value>) -> bool {
             .all(|v| v.as_object().is_some_and(|o| o.contains_key("type")))
 }
 
+/// Parameters that are meant in the flat form: no JSON Schema keyword at the top, and some
+/// entry is a parameter (an object with a `type`).
+fn looks_flat(params: &Map<String, Value>) -> bool {
+    const SCHEMA_KEYWORDS: &[&str] = &["type", "properties", "required", "anyOf", "oneOf", "allOf", "$ref", "enum", "const", "not"];
+    !SCHEMA_KEYWORDS.iter().any(|k| params.contains_key(*k))
+        && params.values().any(|v| v.as_object().is_some_and(|o| o.contains_key("type")))
+}
+
 /// Converts flat parameters to a JSON Schema object: each parameter's object minus its
 /// `required` flag becomes its property schema; `required` lists the flagged ones (omitted
 /// when none are).
@@ -529,6 +552,16 @@ pub fn normalize_entry(entry: &Value, file: &str, pointer: &str) -> Result<Tool,
         Shape::Mcp => (obj, pointer.to_string(), "inputSchema"),
     };
     let params_ptr = ptr_key(&inner_ptr, params_key);
+    let schema_keys: Vec<&str> = ["parameters", "input_schema", "inputSchema"]
+        .into_iter()
+        .filter(|k| inner.contains_key(*k))
+        .collect();
+    if schema_keys.len() > 1 {
+        return Err(err(
+            inner_ptr,
+            format!("both \"{}\" and \"{}\": a tool has one parameter schema", schema_keys[0], schema_keys[1]),
+        ));
+    }
     // Parameters first: their own definition gives far better messages than the shape's anyOf.
     let parameters = match inner.get(params_key) {
         // Missing or empty (`{}`): no parameters (the contract's default rendering).
@@ -536,6 +569,17 @@ pub fn normalize_entry(entry: &Value, file: &str, pointer: &str) -> Result<Tool,
             json!({"type": "object", "properties": {}})
         }
         Some(Value::Object(p)) if p.is_empty() => json!({"type": "object", "properties": {}}),
+        Some(Value::Object(p))
+            if matches!(shape, Shape::Plain | Shape::OpenAi) && looks_flat(p) && !is_flat_parameters(p) =>
+        {
+            // Flat parameters with one entry that is not a parameter would otherwise be read as
+            // a JSON Schema with unknown keywords: any arguments at all.
+            let (key, value) = p.iter().find(|(_, v)| !v.as_object().is_some_and(|o| o.contains_key("type"))).unwrap();
+            return Err(err(
+                ptr_key(&params_ptr, key),
+                format!("flat parameters: \"{key}\" must be an object with a \"type\", found {}", kind_of(value)),
+            ));
+        }
         None => return Err(err(inner_ptr, format!("missing \"{params_key}\""))),
         Some(Value::Object(p))
             if matches!(shape, Shape::Plain | Shape::OpenAi) && is_flat_parameters(p) =>
@@ -573,12 +617,18 @@ pub fn normalize_entry(entry: &Value, file: &str, pointer: &str) -> Result<Tool,
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let validator = jsonschema::validator_for(&parameters).map_err(|e| {
+    // `format` (email, date, date-time, time, uri, uuid, ipv4, ...) is asserted, not only an
+    // annotation: a call whose value breaks it is dropped as invalid.
+    let validator = jsonschema::options().should_validate_formats(true).build(&parameters).map_err(|e| {
         err(
             format!("{params_ptr}{}", e.instance_path().as_str()),
             format!("invalid JSON Schema: {e}"),
         )
     })?;
+    let normalised = json!({"name": name, "description": description, "parameters": parameters});
+    if let Some((pointer, reason)) = crate::constrain::uncallable(&normalised) {
+        return Err(err(format!("{params_ptr}{pointer}"), format!("this tool can never be called: {reason}")));
+    }
     Ok(Tool {
         name,
         description,

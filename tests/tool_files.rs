@@ -154,6 +154,34 @@ fn errors_name_file_and_pointer() {
             &["flat.json", "at /parameters/x/required"],
         ),
         (
+            "twoschemas.json",
+            r#"{"name":"a","parameters":{"type":"object"},"input_schema":{"type":"object"}}"#,
+            &["twoschemas.json", "both \"parameters\" and \"input_schema\""],
+        ),
+        (
+            "flatodd.json",
+            r#"{"name":"a","parameters":{"x":{"type":"string"},"y":5}}"#,
+            &["flatodd.json", "at /parameters/y", "must be an object with a \"type\""],
+        ),
+        (
+            "huge.json",
+            r#"{"name":"a","parameters":{"type":"object","properties":{"ids":{"type":"array","items":{"type":"integer"},"minItems":1000000}},"required":["ids"]}}"#,
+            &["huge.json", "at /parameters/properties/ids", "can never be called"],
+        ),
+        (
+            "range.json",
+            r#"{"name":"a","parameters":{"type":"object","properties":{"n":{"type":"integer","minimum":1e30}},"required":["n"]}}"#,
+            &["range.json", "at /parameters/properties/n", "can never be called"],
+        ),
+        (
+            "deep.json",
+            &format!(
+                r#"{{"name":"a","parameters":{{"type":"object","properties":{{"x":{}}}}}}}"#,
+                (0..50).fold(r#"{"type":"string"}"#.to_string(), |s, _| format!(r#"{{"anyOf":[{s}]}}"#))
+            ),
+            &["deep.json", "at /parameters", "nests more than 48 levels"],
+        ),
+        (
             "dup.json",
             r#"[{"name":"a"},{"name":"a"}]"#,
             &[
@@ -194,6 +222,15 @@ fn duplicates_across_files_and_all_problems_reported() {
         "{err}"
     );
     assert!(err.contains("c.json: at /name"), "{err}");
+}
+
+#[test]
+fn the_same_file_twice_is_read_once() {
+    let d = scratch("twice");
+    let a = write(&d, "a.json", r#"{"name":"only"}"#);
+    let o = check(&[&a, &a, &d]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("ok: 1 tool(s)"), "{}", stdout(&o));
 }
 
 #[test]
@@ -258,4 +295,17 @@ fn help_documents_exit_codes() {
     ] {
         assert!(out.contains(s), "missing {s:?} in --help");
     }
+}
+
+#[test]
+fn a_query_that_is_not_utf8_is_an_input_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let mut c = needle();
+    c.arg("--tools")
+        .arg(example("smart-home.json"))
+        .arg(std::ffi::OsStr::from_bytes(b"turn \xff off"));
+    let o = run(&mut c, None);
+    no_panic(&o);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("not valid UTF-8"), "{}", stderr(&o));
 }

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from pipeline.copy_model import (BOS, MAX_ACTIONS, MAX_QUERY_PIECES, MAX_TOOL_PIECES, CopyDecoder, DecoderConfig, OutputVocab,
-                                 align, align_copy_first, copy_spans, load_decoder, marginal_loss, segment, tool_text)
+                                 align, load_decoder, marginal_loss, segment, tool_text)
 from pipeline.jsonl import iter_jsonl
 from pipeline.minilm import MiniLM, mean_pool, tokenizer as minilm_tokenizer
 from pipeline.pack import MAX_OUTPUT_TOKENS, canonical_answers
@@ -177,7 +177,7 @@ def choose(row: dict, store: TextStates, pooled, k: int, train: bool) -> dict:
 
 # -- train --------------------------------------------------------------------------------------
 class Data:
-    def __init__(self, path: Path, copy_first: bool = False):
+    def __init__(self, path: Path):
         blob = torch.load(path / "states.pt", mmap=True)
         self.states = blob["states"]
         self.offsets = np.zeros(len(blob["lengths"]) + 1, dtype=np.int64)
@@ -186,8 +186,6 @@ class Data:
             meta = pickle.load(f)
         self.meta = meta
         self.vocab = OutputVocab(meta["vocab"])
-        if copy_first:
-            self.align_copy_first()
         # One integer per distinct surface string: copy targets are "memory positions whose
         # surface id equals the step's piece id".
         ids: dict[str, int] = {}
@@ -200,20 +198,6 @@ class Data:
         for p, i in self.vocab.index.items():
             if p in ids:
                 self.vocab_of_surface[ids[p]] = i
-
-    def align_copy_first(self):
-        """Re-align the training answers so that names, keys and string values are copies where a
-        copy can write them (copy_model.align_copy_first); each row gains `copy_from`."""
-        start, kept = time.time(), 0
-        for x in self.meta["train"]:
-            surfaces = [u for t in x["texts"] for u in self.meta["surfaces"][t]]
-            steps, copy_from = align_copy_first(x["answer"], surfaces, self.vocab, copy_spans(x["answer"]),
-                                                tool_from=len(self.meta["surfaces"][x["texts"][0]]))
-            if steps is not None and len(steps) <= MAX_ACTIONS:
-                x["steps"], x["copy_from"] = steps, copy_from
-                kept += 1
-        print(f"copy-first: {kept} of {len(self.meta['train'])} training answers re-aligned in "
-              f"{time.time() - start:.0f} s", flush=True)
 
     def batch(self, rows: list[dict], with_targets: bool = True):
         """Padded tensors of rows: memory (states, segment, cosine, mask), and with_targets the
@@ -246,10 +230,7 @@ class Data:
         piece = np.full((b, s), -1, dtype=np.int64)
         real = np.zeros((b, s), dtype=bool)
         eos = np.zeros((b, s), dtype=bool)
-        copy_from = np.full((b, s), -1, dtype=np.int64)
         for i, x in enumerate(rows):
-            if "copy_from" in x:
-                copy_from[i, :len(x["copy_from"])] = x["copy_from"]
             acts = [a for _, a in x["steps"]]
             n = len(acts)
             actions_in[i, 1:n] = acts[:-1]
@@ -264,11 +245,6 @@ class Data:
         # EOS steps have the empty piece: only EOS is valid.
         vocab_ok[torch.from_numpy(eos)] = torch.nn.functional.one_hot(torch.tensor(0), v).bool()
         copy_ok[torch.from_numpy(eos)] = False
-        # Copy-first steps: only copies from position copy_from on are valid.
-        low = torch.from_numpy(copy_from)
-        copy_only = low >= 0
-        copy_ok &= ~(copy_only[..., None] & (torch.arange(m)[None, None, :] < low[..., None]))
-        vocab_ok &= ~(copy_only & copy_ok.any(-1))[..., None]
         out.update(actions_in=torch.from_numpy(actions_in), prev=torch.from_numpy(prev),
                    valid=torch.cat([vocab_ok, copy_ok], -1), real=torch.from_numpy(real))
         return out
@@ -329,7 +305,7 @@ def init_from(model: CopyDecoder, vocab: OutputVocab, path: Path):
 
 def train(args):
     torch.manual_seed(args.seed)
-    data = Data(args.data, copy_first=args.copy_first)
+    data = Data(args.data)
     cfg = DecoderConfig(vocab_size=len(data.vocab), n_layers=args.layers, max_tools=data.meta["k"])
     model = CopyDecoder(cfg)
     if args.init:
@@ -444,8 +420,6 @@ def main():
     t.add_argument("--muon-lr", type=float, default=0.02)
     t.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp32"])
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--copy-first", action="store_true",
-                   help="names and keys are copies from a tool segment, string values copies, wherever a copy can write them")
     t.add_argument("--init", type=Path, help="start from this checkpoint (decoder-*.pt of an earlier run)")
     args = ap.parse_args()
     prepare(args) if args.command == "prepare" else train(args)

@@ -130,77 +130,25 @@ def run_length(text: str, p: int, surfaces: list[str], j: int) -> int:
     return n
 
 
-def copy_spans(text: str) -> list[tuple[int, int, str]]:
-    """The character spans of an answer text that a copy should write: the tool name and every
-    argument key ("tool": copied from a tool segment) and every string value ("value": copied
-    from anywhere). Spans cover string contents, not their quotes. The call object's own keys
-    ("name", "arguments") are structure, not spans."""
-    spans, depth, i, after_name = [], 0, 0, False
-    while i < len(text):
-        c = text[i]
-        if c in "[{":
-            depth += 1
-        elif c in "]}":
-            depth -= 1
-        elif c == '"':
-            j = i + 1
-            while j < len(text) and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            is_key = text[j + 1:j + 2] == ":"
-            if depth == 2:      # [{ ... }]: the call object
-                if is_key:
-                    after_name = text[i + 1:j] == "name"
-                elif after_name:
-                    spans.append((i + 1, j, "tool"))
-            elif depth > 2 and j > i + 1:
-                spans.append((i + 1, j, "tool" if is_key else "value"))
-            i = j
-        i += 1
-    return spans
-
-
 def align(text: str, surfaces: list[str], vocab: OutputVocab):
     """The answer text as actions: per step, the text it writes and the primary action (a vocab
     id, or len(vocab) + memory position). Longest match first; a vocab piece wins ties; among
     copies, the position after the previous copy, else the one starting the longest run of
     copies (a continuing copy also wins a tie: `2026` is `202` + `6` from one query word). None if some text cannot be
     written (a character never seen in training answers)."""
-    steps, _ = align_copy_first(text, surfaces, vocab, spans=(), tool_from=0)
-    return steps
-
-
-def align_copy_first(text: str, surfaces: list[str], vocab: OutputVocab, spans, tool_from: int):
-    """align(), except that inside the spans (copy_spans) a copy is taken whenever one fits in the
-    span, from a tool segment (positions >= tool_from) for "tool" spans. Returns (steps,
-    copy_from): per step the lowest memory position it may copy from when only copies are valid
-    (the training loss then gives the vocabulary nothing), else -1. Names and keys must come
-    from the offered tools, not from a vocabulary of keys seen in training: that is what an
-    unseen tool needs. (None, None) if some text cannot be written."""
     by_surface: dict[str, list[int]] = {}
     for j, s in enumerate(surfaces):
         if s:
             by_surface.setdefault(s, []).append(j)
     lengths = sorted({len(s) for s in by_surface}, reverse=True)
-    span_at = {p: (e, tool_from if kind == "tool" else 0) for a, e, kind in spans for p in range(a, e)}
-    steps, copy_from, p, last = [], [], 0, -2
+    steps, p, last = [], 0, -2
     v = len(vocab)
     while p < len(text):
-        if p in span_at:
-            end, low = span_at[p]
-            piece_c = next((text[p:p + n] for n in lengths if n <= end - p
-                            and any(j >= low for j in by_surface.get(text[p:p + n], ()))), "")
-            if piece_c:
-                js = [j for j in by_surface[piece_c] if j >= low]
-                j = last + 1 if last + 1 in js else max(js, key=lambda j: run_length(text, p, surfaces, j))
-                steps.append((piece_c, v + j))
-                copy_from.append(low)
-                last, p = j, p + len(piece_c)
-                continue
         piece_v = next((text[p:p + n] for n in range(min(vocab.max_len, len(text) - p), 0, -1)
                         if text[p:p + n] in vocab.index), "")
         piece_c = next((text[p:p + n] for n in lengths if n <= len(text) - p and text[p:p + n] in by_surface), "")
         if not piece_v and not piece_c:
-            return None, None
+            return None
         js = by_surface.get(piece_c, ())
         if len(piece_c) > len(piece_v) or (piece_c and len(piece_c) == len(piece_v) and last + 1 in js):
             j = last + 1 if last + 1 in js else max(js, key=lambda j: run_length(text, p, surfaces, j))
@@ -209,10 +157,8 @@ def align_copy_first(text: str, surfaces: list[str], vocab: OutputVocab, spans, 
         else:
             steps.append((piece_v, vocab.index[piece_v]))
             last, p = -2, p + len(piece_v)
-        copy_from.append(-1)
     steps.append(("", EOS))
-    copy_from.append(-1)
-    return steps, copy_from
+    return steps
 
 
 # -- the decoder ----------------------------------------------------------------------------------

@@ -1,8 +1,7 @@
 """The copy decoder's output language (pipeline.copy_model): alignment, decoding, the loss."""
 import torch
 
-from pipeline.copy_model import (BOS, EOS, CopyDecoder, DecoderConfig, OutputVocab, align, align_copy_first, copy_spans,
-                                 marginal_loss, tool_text)
+from pipeline.copy_model import BOS, EOS, CopyDecoder, DecoderConfig, OutputVocab, align, marginal_loss, tool_text
 
 # Surfaces as MiniLM's tokenizer gives them: original characters, wordpieces split.
 SURFACES = ["", "set", "the", "Kitchen", "lights", "to", "10", "", "", "set", "_", "lights", ":", "room", "", ""]
@@ -31,36 +30,6 @@ def test_align_writes_the_answer_exactly_and_copies_what_it_can():
 
 def test_align_fails_on_text_it_cannot_write():
     assert align("[\u2603]", SURFACES, vocab()) is None
-
-
-def test_copy_spans_are_the_name_the_keys_and_the_string_values():
-    text = '[{"name":"get_weather","arguments":{"city":"Oslo","days":3,"opts":{"unit":"C"},"tags":["a b"],"q":"say \\"hi\\""}}]'
-    spans = [(text[a:e], kind) for a, e, kind in copy_spans(text)]
-    assert spans == [("get_weather", "tool"), ("city", "tool"), ("Oslo", "value"), ("days", "tool"), ("opts", "tool"),
-                     ("unit", "tool"), ("C", "value"), ("tags", "tool"), ("a b", "value"), ("q", "tool"),
-                     ('say \\"hi\\"', "value")]
-    assert copy_spans("[]") == []
-
-
-def test_copy_first_takes_keys_from_the_tool_even_where_the_vocabulary_or_the_query_could_write_them():
-    # "room" is in the query (position 2) and in the tool (position 13); "lights" is a
-    # vocabulary word here. Copy-first writes the name and the key from the tool segment
-    # (positions >= 8) and marks those steps copy-only; the value may come from anywhere.
-    surfaces = ["", "room", "Kitchen", "lights", "to", "10", "", "", "set", "_", "lights", ":", "", "room", ""]
-    v = OutputVocab(["<eos>", "<bos>"] + list(dict.fromkeys(
-        ['[{"name":"', '","arguments":{', '":"', '","', '":', '}}]', '"', "lights", "brightness"] + list(ANSWER))))
-    spans = copy_spans(ANSWER)
-    steps, copy_from = align_copy_first(ANSWER, surfaces, v, spans, tool_from=7)
-    assert "".join(p for p, _ in steps) == ANSWER and len(copy_from) == len(steps)
-    by_piece = {p: (a - len(v) if a >= len(v) else None, c) for (p, a), c in zip(steps, copy_from)}
-    assert by_piece["lights"] == (10, 7) and by_piece["set"] == (8, 7)
-    assert by_piece["room"] == (13, 7)
-    assert by_piece["Kitchen"] == (2, 0)
-    # "brightness" cannot be copied: written from the vocabulary, with no copy-only mark.
-    assert by_piece["brightness"] == (None, -1)
-    # Plain align takes the key from the query, where it happens to be too, and marks nothing.
-    plain = dict(align(ANSWER, surfaces, v))
-    assert plain["room"] == len(v) + 1
 
 
 def test_copyable_names_do_not_become_vocabulary_words():

@@ -1869,6 +1869,7 @@ pub struct SchemaFilter {
     /// the call being written starts.
     written: Vec<u8>,
     calls: Vec<(usize, usize)>,
+    call_values: Vec<Option<Value>>,
     call_start: usize,
     repeated: bool,
 }
@@ -1882,6 +1883,7 @@ impl SchemaFilter {
             allowed: Vec::new(),
             written: Vec::new(),
             calls: Vec::new(),
+            call_values: Vec::new(),
             call_start: 0,
             repeated: false,
         }
@@ -1892,6 +1894,7 @@ impl SchemaFilter {
         self.rejected = 0;
         self.written.clear();
         self.calls.clear();
+        self.call_values.clear();
         self.call_start = 0;
         self.repeated = false;
     }
@@ -1922,16 +1925,28 @@ impl SchemaFilter {
             match self.state.root_phase() {
                 Some(RootPhase::BeforeCall) => self.call_start = self.written.len(),
                 Some(RootPhase::AfterCall) if inside_call => {
-                    let call = &self.written[self.call_start..];
-                    if self.calls.iter().any(|&(a, e)| &self.written[a..e] == call) {
+                    // Compared as JSON values with numbers as f64: `{"a":1.0e0}` repeats `{"a":1}`.
+                    let call: Option<Value> = serde_json::from_slice(&self.written[self.call_start..]).ok().map(numbers_as_f64);
+                    if call.is_some() && self.call_values.contains(&call) {
                         self.repeated = true;
                     } else if !self.repeated {
                         self.calls.push((self.call_start, self.written.len()));
+                        self.call_values.push(call);
                     }
                 }
                 _ => {}
             }
         }
+    }
+}
+
+/// `v` with every number as an f64, so equal numbers written differently compare equal.
+fn numbers_as_f64(v: Value) -> Value {
+    match v {
+        Value::Number(n) => n.as_f64().and_then(serde_json::Number::from_f64).map_or(Value::Number(n), Value::Number),
+        Value::Array(a) => Value::Array(a.into_iter().map(numbers_as_f64).collect()),
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, numbers_as_f64(v))).collect()),
+        other => other,
     }
 }
 
@@ -2007,7 +2022,7 @@ mod tests {
     #[test]
     fn the_filter_knows_where_complete_calls_end_and_sees_a_repeat() {
         use crate::engine::{keep_complete_calls, LogitsFilter};
-        let g = Arc::new(Grammar::new(&[json!({"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": "integer"}}}})]));
+        let g = Arc::new(Grammar::new(&[json!({"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": "number"}}}})]));
         let mut f = SchemaFilter::new(g, byte_vocab());
         f.begin();
         assert_eq!(f.complete_calls_end(), Some(0), "nothing written: the answer would be []");
@@ -2020,8 +2035,8 @@ mod tests {
         assert!(!f.repeated_call(), "a different call is not a repeat");
         let second_end = f.written.len();
         assert_eq!(f.complete_calls_end(), Some(second_end));
-        feed(&mut f, ",{\"name\":\"f\",\"arguments\":{\"a\":1}}");
-        assert!(f.repeated_call());
+        feed(&mut f, ",{\"name\":\"f\",\"arguments\":{\"a\":1.0e0}}");
+        assert!(f.repeated_call(), "the same call written another way");
         assert_eq!(f.complete_calls_end(), Some(second_end), "the repeat is not kept");
         let written = String::from_utf8(f.written.clone()).unwrap();
         assert_eq!(

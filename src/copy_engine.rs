@@ -278,6 +278,10 @@ impl CopyEngine {
                 }
             }
             let a = argmax(&self.logits);
+            if self.logits[a as usize] == f32::NEG_INFINITY {
+                ending = Ending::Stuck;
+                break;
+            }
             prediction.confidence = prediction.confidence.min(probability(&raw, a));
             if a == eos {
                 break;

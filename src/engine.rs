@@ -152,6 +152,9 @@ pub enum Ending {
     Budget,
     /// A call repeated an earlier one exactly: it was dropped and the array closed.
     RepeatedCall,
+    /// No token could write what the schema needs next (e.g. a required key cut from the
+    /// model's view of the tool): the unfinished call was dropped and the array closed.
+    Stuck,
 }
 
 impl Ending {
@@ -161,6 +164,7 @@ impl Ending {
             Ending::Eos => None,
             Ending::Budget => Some("the output budget ran out: the unfinished call was dropped"),
             Ending::RepeatedCall => Some("the model repeated a call: the repeat was dropped"),
+            Ending::Stuck => Some("no token can write what the schema needs next: the unfinished call was dropped"),
         }
     }
 }
@@ -592,6 +596,10 @@ impl Engine {
             self.raw_logits.clone_from(&self.logits);
             filter.mask_logits(&mut self.logits);
             let token = argmax(&self.logits);
+            if self.logits[token as usize] == f32::NEG_INFINITY {
+                ending = Ending::Stuck;
+                break;
+            }
             confidence = confidence.min(probability(&self.raw_logits, token));
             if token == special.eos {
                 break;

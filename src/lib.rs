@@ -186,7 +186,7 @@ pub fn report_prediction(pred: &engine::Prediction, verbose: bool) {
     }
     // A cut answer may miss a call the model was writing: always said. A dropped repeat is not.
     if let Some(note) = pred.ending.note() {
-        if verbose || pred.ending == engine::Ending::Budget {
+        if verbose || pred.ending != engine::Ending::RepeatedCall {
             eprintln!("needle: warning: {note}");
         }
     }

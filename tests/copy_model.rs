@@ -107,8 +107,11 @@ fn constrained_output_is_valid_calls_to_the_chosen_tools() {
         let (p, c) = e.predict_inner(query).unwrap_or_else(|err| panic!("{query:?}: {err}"));
         assert!(p.invalid.is_empty(), "{query:?}: invalid calls {:?}", p.invalid);
         let parsed: Value = serde_json::from_str(&p.raw_text).unwrap();
-        // The fixture's threshold (-1) passes every line: the decoder must call.
-        assert!(!parsed.as_array().unwrap().is_empty(), "{query:?}: the empty array after the chooser passed the line");
+        // The fixture's threshold (-1) passes every line: the decoder must call, unless the
+        // line was cut (the random-weight fixture may not finish a call within its budget).
+        if p.ending == needle::engine::Ending::Eos {
+            assert!(!parsed.as_array().unwrap().is_empty(), "{query:?}: the empty array after the chooser passed the line");
+        }
         for call in parsed.as_array().unwrap() {
             let name = call["name"].as_str().unwrap();
             let i = tools.iter().position(|t| t.name == name).unwrap();

@@ -3,18 +3,28 @@ dev subsets (the same 300 rows per split as pipeline.curve).
 
     scripts/py -m pipeline.copy_curve prepare --build data/build --pack data/pack --out data/copy
     scripts/py -m pipeline.copy_curve train --data data/copy --out runs/copy --budget-min 30
+    scripts/py -m pipeline.copy_curve score --run runs/copy     # (re-)score a run's checkpoints
 
 `prepare` reads the row files of pipeline.build_data, keeps exactly the rows pipeline.pack kept
 (same order, so eval_subset draws the same dev rows), encodes every distinct query and tool text
 once with frozen MiniLM (bf16 where the CPU has it) and writes the states (fp16), their
 surfaces, each row's chosen tools and its answer as actions. `train` trains the decoder alone:
 the encoder is frozen, so its states are read, not recomputed, at every step.
+
+Each curve point is scored the way the product answers (`runtime_score`): the checkpoint is
+exported (pipeline.export_copy, int8 as shipped) and `needle eval` runs the Rust runtime, with
+constrained decoding, over the dev subsets (data/eval, scripts/dev_subset_to_eval.py) and
+scores them with BFCL's checker. A PyTorch greedy, unconstrained exact match ranked two models
+the opposite way from the product once (docs/training.md, "copy-first"); it is kept as a
+diagnostic (`--torch-eval`: tool-name and argument accuracy).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import pickle
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -32,6 +42,7 @@ from pipeline.train import (DEV_SPLITS, TrainConfig, cpu_name, eval_subset, fast
 
 SPLITS = ("train",) + DEV_SPLITS
 EVAL_ROWS, EVAL_SEED = 300, 1234
+NEEDLE = Path(__file__).resolve().parents[2] / "target" / "release" / "needle"
 
 
 # -- prepare ------------------------------------------------------------------------------------
@@ -277,12 +288,67 @@ def evaluate(model, data: Data, split: str, bf16: bool, batch_rows: int = 50):
     return result
 
 
-def decoder_flops(cfg: DecoderConfig, n_actions: int, n_memory: int, vocab: int) -> float:
-    """Matmul FLOPs of forward + backward (3x forward) for a batch's real actions and memory."""
-    d, f, l = cfg.d_model, cfg.d_ff, cfg.n_layers
+def runtime_score(checkpoint: Path, eval_dir: Path, needle: Path = NEEDLE) -> dict:
+    """Score a checkpoint as the product answers: export it (int8, beside the checkpoint, in
+    export-<name>/), run `needle eval` on the dev subsets of eval_dir (dev_<split>-300.jsonl) and
+    read per split: accuracy (BFCL's checker), call rows right, no-call precision / recall / F1
+    ("[]" is the positive class: an irrelevance row answered [] is a true positive, a call row
+    answered [] a false positive)."""
+    out = checkpoint.parent / f"export-{checkpoint.stem}"
+    start = time.time()
+    subprocess.run([sys.executable, "-m", "pipeline.export_copy", "--checkpoint", str(checkpoint), "--out", str(out),
+                    "--name", f"{checkpoint.parent.name}-{checkpoint.stem}"], check=True, stdout=subprocess.DEVNULL)
+    export_s = time.time() - start
+    files = [eval_dir / f"{split}-300.jsonl" for split in DEV_SPLITS]
+    failures = out / "failures.jsonl"
+    run = subprocess.run([str(needle), "eval", "--model", str(out), *map(str, files), "--json", "--failures", str(failures)],
+                         check=True, capture_output=True, text=True)
+    summary = json.loads(run.stdout)
+    answered_none = {split: 0 for split in DEV_SPLITS}   # call rows answered []
+    for line in failures.read_text().splitlines():
+        f = json.loads(line)
+        if not f["category"].endswith("_irrelevance") and f.get("calls") == []:
+            answered_none[next(s for s in DEV_SPLITS if f["category"].startswith(s + "_"))] += 1
+    result = {"export_s": export_s, "eval_s": summary["seconds"]}
+    for split in DEV_SPLITS:
+        cats = [c for c in summary["categories"] if c["category"].startswith(split + "_")]
+        none = next((c for c in cats if c["category"].endswith("_irrelevance")), {"correct": 0, "total": 0})
+        correct, total = sum(c["correct"] for c in cats), sum(c["total"] for c in cats)
+        tp, fn, fp = none["correct"], none["total"] - none["correct"], answered_none[split]
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        result[split] = {"accuracy": correct / max(total, 1), "rows": total,
+                         "call_rows_right": correct - tp, "call_rows": total - none["total"],
+                         "no_call_precision": p, "no_call_recall": r, "no_call_f1": 2 * p * r / (p + r) if p + r else 0.0}
+    return result
+
+
+def runtime_line(r: dict) -> str:
+    return " | ".join(f"{split} acc {r[split]['accuracy']:.3f} calls {r[split]['call_rows_right']}/{r[split]['call_rows']} "
+                      f"nocall P/R/F1 {r[split]['no_call_precision']:.2f}/{r[split]['no_call_recall']:.2f}/"
+                      f"{r[split]['no_call_f1']:.2f}" for split in DEV_SPLITS)
+
+
+def score_run(args):
+    """Score every checkpoint of a run through the runtime (runtime_score) into its runtime.json."""
+    path = args.run / "runtime.json"
+    scores = json.loads(path.read_text()) if path.exists() else {}
+    for checkpoint in sorted(args.run.glob("decoder-*min.pt")):
+        if checkpoint.name in scores and not args.again:
+            continue
+        scores[checkpoint.name] = runtime_score(checkpoint, args.eval)
+        print(f"{checkpoint.name}: {runtime_line(scores[checkpoint.name])}", flush=True)
+        path.write_text(json.dumps(scores, indent=1))
+
+
+def decoder_flops(cfg: DecoderConfig, n_actions: int, n_memory: int, n_query: int, vocab: int) -> float:
+    """Matmul FLOPs of forward + backward (3x forward) for a batch's real actions, memory and
+    query positions (the mixer's)."""
+    d, f, l, x = cfg.d_model, cfg.d_ff, cfg.n_layers, cfg.mixer_layers
     per_action = 2 * l * (4 * d * d + 2 * d * d + 2 * d * f) + 2 * d * (vocab + d)
-    per_memory = 2 * l * 2 * d * d + 2 * cfg.d_memory * d + 2 * d * d
-    return 3.0 * (per_action * n_actions + per_memory * n_memory)
+    per_memory = 2 * (l + x) * 2 * d * d + 2 * cfg.d_memory * d + 2 * d * d
+    per_query = 2 * x * (2 * d * d + 2 * d * f)
+    return 3.0 * (per_action * n_actions + per_memory * n_memory + per_query * n_query)
 
 
 def init_from(model: CopyDecoder, vocab: OutputVocab, path: Path):
@@ -306,7 +372,8 @@ def init_from(model: CopyDecoder, vocab: OutputVocab, path: Path):
 def train(args):
     torch.manual_seed(args.seed)
     data = Data(args.data)
-    cfg = DecoderConfig(vocab_size=len(data.vocab), n_layers=args.layers, max_tools=data.meta["k"])
+    cfg = DecoderConfig(vocab_size=len(data.vocab), n_layers=args.layers, max_tools=data.meta["k"],
+                        mixer_layers=args.mixer_layers)
     model = CopyDecoder(cfg)
     if args.init:
         init_from(model, data.vocab, args.init)
@@ -316,7 +383,7 @@ def train(args):
           f"on {data.meta['cpu']}", flush=True)
     # pipeline.train's optimisers and schedule (weight decay 0.05, 3% warm-up, cosine to 5%).
     recipe = TrainConfig(lr=args.lr, optimizer=args.optimizer, muon_lr=args.muon_lr)
-    attention = ("self_qkv", "self_out", "cross_q", "cross_kv", "cross_out")
+    attention = ("self_qkv", "self_out", "cross_q", "cross_kv", "cross_out", "mix_q", "mix_kv", "mix_out")
     opts = optimisers(model, recipe, "cpu", is_attention=lambda n: n.split(".")[-2] in attention)
     rng = np.random.default_rng(args.seed)
     train_rows = data.meta["train"]
@@ -342,19 +409,22 @@ def train(args):
         save = {"decoder_config": cfg.to_dict(), "vocab": data.vocab.pieces,
                 "state_dict": {k: v.half() for k, v in model.state_dict().items()}}
         # One checkpoint per point: a later decoding (constrained, a no-call rule) re-scores the curve.
-        torch.save(save, args.out / f"decoder-{round(train_s / 60):03d}min.pt")
+        checkpoint = args.out / f"decoder-{round(train_s / 60):03d}min.pt"
+        torch.save(save, checkpoint)
         e = {"minutes": train_s / 60, "rows": rows_seen, "actions": actions_seen, "loss": float(np.mean(losses[-50:])),
              "rows_per_s": rows_seen / train_s, "tflops": flops / train_s / 1e12, "peak_rss_mb": peak_rss_mb()}
         start = time.time()
-        for split in DEV_SPLITS:
-            e[split] = evaluate(model, data, split, bf16)
+        parts = [f"{e['minutes']:6.1f} min  {rows_seen:7d} rows  {actions_seen / 1e6:5.2f}M actions  loss {e['loss']:.3f}"]
+        if args.eval:
+            e["runtime"] = runtime_score(checkpoint, args.eval)
+            parts.append("runtime: " + runtime_line(e["runtime"]))
+        if args.torch_eval:
+            for split in DEV_SPLITS:
+                m = e[split] = evaluate(model, data, split, bf16)
+                parts.append(f"torch {split} EM {m['exact_match']:.3f} name {m['tool_name_acc']:.3f} arg {m['argument_acc']:.3f} "
+                             f"nocall P/R/F1 {m['no_call_precision']:.2f}/{m['no_call_recall']:.2f}/{m['no_call_f1']:.2f}")
         e["eval_s"] = time.time() - start
         curve.append(e)
-        parts = [f"{e['minutes']:6.1f} min  {rows_seen:7d} rows  {actions_seen / 1e6:5.2f}M actions  loss {e['loss']:.3f}"]
-        for split in DEV_SPLITS:
-            m = e[split]
-            parts.append(f"{split} EM {m['exact_match']:.3f} name {m['tool_name_acc']:.3f} arg {m['argument_acc']:.3f} "
-                         f"nocall P/R/F1 {m['no_call_precision']:.2f}/{m['no_call_recall']:.2f}/{m['no_call_f1']:.2f}")
         parts.append(f"{e['rows_per_s']:.1f} rows/s  {e['tflops']:.3f} TFLOP/s  rss {e['peak_rss_mb']:.0f} MB  "
                      f"eval {e['eval_s']:.0f} s")
         print(" | ".join(parts), flush=True)
@@ -386,7 +456,7 @@ def train(args):
         n_act = int(b["real"].sum())
         rows_seen += len(rows)
         actions_seen += n_act
-        flops += decoder_flops(cfg, n_act, int(b["mask"].sum()), len(data.vocab))
+        flops += decoder_flops(cfg, n_act, int(b["mask"].sum()), int(((b["seg"] == 0) & b["mask"]).sum()), len(data.vocab))
         if step % 50 == 0:
             print(json.dumps({"step": step, "s": round(train_s, 1), "loss": round(float(np.mean(losses[-50:])), 4),
                               "lr": round(lr, 6), "rows": rows_seen}), flush=True)
@@ -415,14 +485,24 @@ def main():
     t.add_argument("--batch-rows", type=int, default=64)
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--layers", type=int, default=4)
+    t.add_argument("--mixer-layers", type=int, default=0, help="layers in which the query reads the tools (copy_model.MixerLayer)")
     t.add_argument("--optimizer", default="muon", choices=["adamw", "muon"],
                    help="muon: Muon on the attention projections, AdamW elsewhere (docs/training.md)")
     t.add_argument("--muon-lr", type=float, default=0.02)
     t.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp32"])
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--init", type=Path, help="start from this checkpoint (decoder-*.pt of an earlier run)")
+    t.add_argument("--eval", type=lambda v: Path(v) if v else None, default=Path("data/eval"),
+                   help="dev subsets as needle eval rows (scripts/dev_subset_to_eval.py): every curve point is scored "
+                        "through the runtime on them; '' to skip")
+    t.add_argument("--torch-eval", action="store_true",
+                   help="also score each point in PyTorch (greedy, unconstrained): exact match, tool names, arguments")
+    s = sub.add_parser("score", help="score every checkpoint of a run through the runtime (runtime.json)")
+    s.add_argument("--run", type=Path, required=True)
+    s.add_argument("--eval", type=Path, default=Path("data/eval"))
+    s.add_argument("--again", action="store_true", help="re-score checkpoints already in runtime.json")
     args = ap.parse_args()
-    prepare(args) if args.command == "prepare" else train(args)
+    {"prepare": prepare, "train": train, "score": score_run}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,10 @@ survive although MiniLM's ids are lowercased: `startLocation` is the copies `sta
 vocabulary and in the query, a name at two positions): the loss is the probability of all of
 them (Vinyals-style pointer with a marginal over equal surfaces).
 
+Mixer (optional, `mixer_layers`): before the decoder reads the memory, the query's positions
+attend to the whole memory, tools included, so a query word's state can carry which parameter
+it fills; the tools' positions are left as they are.
+
 Decoder: pre-LayerNorm transformer with self-attention, cross-attention to the memory and a
 feed-forward; the next-action distribution is one softmax over [vocabulary logits, copy logits],
 the copy logits an attention score against every memory position, plus a learned bonus for the
@@ -171,6 +175,7 @@ class DecoderConfig:
     d_ff: int = 1536
     d_memory: int = 384          # the encoder's width
     max_tools: int = 3           # tool segments in the memory (rank embeddings)
+    mixer_layers: int = 0        # MixerLayers over the query before the decoder (0: none)
 
     def to_dict(self):
         return asdict(self)
@@ -215,6 +220,33 @@ class DecoderLayer(nn.Module):
         return x + self.ff_out(F.gelu(self.ff_in(self.ff_norm(x)))), (k, v)
 
 
+class MixerLayer(nn.Module):
+    """Pre-LN layer in which query positions attend to every memory position (query and tools)."""
+
+    def __init__(self, cfg: DecoderConfig):
+        super().__init__()
+        d = cfg.d_model
+        self.n_heads = cfg.n_heads
+        self.norm, self.ff_norm = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.mix_q = nn.Linear(d, d, bias=False)
+        self.mix_kv = nn.Linear(d, 2 * d, bias=False)
+        self.mix_out = nn.Linear(d, d, bias=False)
+        self.ff_in = nn.Linear(d, cfg.d_ff)
+        self.ff_out = nn.Linear(cfg.d_ff, d)
+
+    def forward(self, x, memory, memory_bias):
+        """x [B, Q, d] the query's positions (the first Q of memory); memory [B, M, d];
+        memory_bias [B, 1, 1, M] additive mask or None (every position real)."""
+        b, q_len, d = x.shape
+        heads = lambda t: t.view(b, t.shape[1], self.n_heads, d // self.n_heads).transpose(1, 2)
+        q = heads(self.mix_q(self.norm(x)))
+        k, v = (heads(t) for t in self.mix_kv(self.norm(memory)).chunk(2, dim=-1))
+        mask = None if memory_bias is None else memory_bias.to(q.dtype)
+        att = F.scaled_dot_product_attention(q, k, v, attn_mask=mask).transpose(1, 2).reshape(b, q_len, d)
+        x = x + self.mix_out(att)
+        return x + self.ff_out(F.gelu(self.ff_in(self.ff_norm(x))))
+
+
 class CopyDecoder(nn.Module):
     def __init__(self, cfg: DecoderConfig):
         super().__init__()
@@ -226,6 +258,7 @@ class CopyDecoder(nn.Module):
         self.embed = nn.Embedding(cfg.vocab_size, d)
         self.copied = nn.Parameter(torch.zeros(d))              # marks an input action that was a copy
         self.position = nn.Embedding(MAX_ACTIONS + 1, d)
+        self.mixers = nn.ModuleList(MixerLayer(cfg) for _ in range(cfg.mixer_layers))
         self.layers = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.n_layers))
         self.final_norm = nn.LayerNorm(d)
         self.copy_query = nn.Linear(d, d, bias=False)
@@ -243,7 +276,21 @@ class CopyDecoder(nn.Module):
         memory [B, M, d], per-layer cross K/V, the additive mask and the copy keys."""
         mem = self.memory_in(states) + self.segment(seg) + self.similarity(sim[..., None]) * (seg > 0)[..., None]
         bias = torch.zeros(mask.shape, dtype=mem.dtype, device=mem.device).masked_fill(~mask, float("-inf"))[:, None, None]
+        # The query comes first in every row: only the longest query's positions are mixed.
+        mem = self.mix(mem, seg, bias, int(((seg == 0) & mask).sum(1).max()))
         return mem, [layer.memory_kv(mem) for layer in self.layers], bias, self.copy_key(mem)
+
+    def mix(self, mem, seg, bias, n_query: int | None = None):
+        """The mixer layers over the first n_query positions (None: all, as the one-row export
+        does); only query positions (segment 0) take the result."""
+        if not self.mixers:
+            return mem
+        head = mem if n_query is None else mem[:, :n_query]
+        x = head
+        for layer in self.mixers:
+            x = layer(x, mem, bias)
+        mixed = torch.where((seg[:, :head.shape[1]] == 0)[..., None], x, head)
+        return mixed if n_query is None else torch.cat([mixed, mem[:, n_query:]], 1)
 
     def embed_actions(self, actions, mem, start: int):
         """Input embeddings of actions [B, S] (vocab ids, or V + memory position) at positions start..."""

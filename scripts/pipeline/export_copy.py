@@ -61,6 +61,7 @@ class MemoryGraph(nn.Module):
     def forward(self, states, segment, similarity):
         d = self.dec
         mem = d.memory_in(states) + d.segment(segment) + d.similarity(similarity[..., None]) * (segment > 0)[..., None].to(states.dtype)
+        mem = d.mix(mem, segment, None)
         kv = [layer.memory_kv(mem) for layer in d.layers]
         return (mem, d.copy_key(mem), *[k for k, _ in kv], *[v for _, v in kv])
 

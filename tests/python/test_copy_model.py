@@ -121,3 +121,26 @@ def test_init_from_refuses_another_shape(tmp_path):
     new = CopyDecoder(DecoderConfig(vocab_size=4, d_model=16, n_heads=2, n_layers=2, d_ff=32, d_memory=8))
     with pytest.raises(SystemExit, match="differs"):
         init_from(new, OutputVocab(["<eos>", "<bos>", "[", "]"]), tmp_path / "decoder.pt")
+
+
+def test_mixer_changes_only_the_query_and_batches_like_one_row():
+    """Training mixes the longest query's prefix of a padded batch; the one-row export mixes every
+    position and keeps the query's: both give the same memory, and tool positions are untouched."""
+    torch.manual_seed(0)
+    cfg = DecoderConfig(vocab_size=20, d_model=32, n_heads=4, n_layers=2, d_ff=64, d_memory=16, max_tools=2,
+                        mixer_layers=1)
+    model = CopyDecoder(cfg).eval()
+    for p in model.mixers.parameters():
+        torch.nn.init.normal_(p, std=0.3)
+    states, sim = torch.randn(2, 7, 16), torch.rand(2, 7)
+    seg = torch.tensor([[0, 0, 0, 1, 1, 2, 2], [0, 0, 0, 0, 1, 0, 0]])      # row 1: query 4, one tool, padding
+    mask = torch.tensor([[True] * 7, [True] * 5 + [False] * 2])
+    with torch.no_grad():
+        batched, _, _, _ = model.memory(states, seg, sim, mask)
+        for row, n in ((0, 7), (1, 5)):
+            s, g, c = states[row:row + 1, :n], seg[row:row + 1, :n], sim[row:row + 1, :n]
+            unmixed = model.memory_in(s) + model.segment(g) + model.similarity(c[..., None]) * (g > 0)[..., None]
+            one_row = model.mix(unmixed, g, None)
+            assert (one_row - batched[row:row + 1, :n]).abs().max() < 1e-5
+            changed = (one_row - unmixed).abs().amax(-1)[0] > 1e-4
+            assert changed.tolist() == (g[0] == 0).tolist()

@@ -265,14 +265,22 @@ impl CopyEngine {
             if let Some(f) = filter.as_mut() {
                 LogitsFilter::mask_logits(f, &mut self.logits);
             }
-            if self.no_call == NoCallPolicy::Chooser {
-                // The chooser said a tool fits: the output may not be the empty array.
+            // The empty array stands only when its probability reaches the floor: never under the
+            // chooser policy (the chooser said a tool fits), else the manifest's calibrated floor.
+            let floor = match self.no_call {
+                NoCallPolicy::Chooser => f32::INFINITY,
+                NoCallPolicy::Decoder => man.no_call_min_probability,
+            };
+            if floor > 0.0 && actions.len() <= 1 {
                 let written: String = actions.iter().map(|&a| action_text(a as usize)).collect();
                 if written.is_empty() || written == "[" {
                     let closes = if written.is_empty() { "[]" } else { "]" };
-                    for (a, l) in self.logits.iter_mut().enumerate() {
-                        if action_text(a).starts_with(closes) {
-                            *l = f32::NEG_INFINITY;
+                    let closing = |a: usize| action_text(a).starts_with(closes);
+                    if probability_of(&self.logits, closing) < floor {
+                        for (a, l) in self.logits.iter_mut().enumerate() {
+                            if closing(a) {
+                                *l = f32::NEG_INFINITY;
+                            }
                         }
                     }
                 }
@@ -333,6 +341,23 @@ fn argmax(logits: &[f32]) -> u32 {
         }
     }
     best.0 as u32
+}
+
+/// The softmax probability of the actions `which` picks, together.
+fn probability_of(logits: &[f32], which: impl Fn(usize) -> bool) -> f32 {
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if !max.is_finite() {
+        return 0.0;
+    }
+    let (mut picked, mut sum) = (0.0f32, 0.0f32);
+    for (a, &v) in logits.iter().enumerate() {
+        let e = (v - max).exp();
+        sum += e;
+        if which(a) {
+            picked += e;
+        }
+    }
+    picked / sum
 }
 
 fn probability(logits: &[f32], a: u32) -> f32 {

@@ -37,6 +37,12 @@ pub struct Manifest {
     /// Who decides that no tool fits a line the chooser passed (absent: the chooser).
     #[serde(default)]
     pub no_call: NoCallPolicy,
+    /// With `no_call: "decoder"`: the decoder's `[]` stands only when its probability (among
+    /// the actions the constraint allows) is at least this; otherwise the decoder writes its
+    /// best call. 0 (absent): whenever `[]` is its most likely action. Calibrated on held-out
+    /// training rows (`pipeline.copy_curve calibrate`).
+    #[serde(default)]
+    pub no_call_min_probability: f32,
     pub files: Files,
     #[serde(default)]
     pub ort_optimized: Option<String>,
@@ -129,6 +135,9 @@ impl Manifest {
         }
         if !self.no_call_threshold.is_finite() {
             bail!("no_call_threshold must be a number");
+        }
+        if !(0.0..=1.0).contains(&self.no_call_min_probability) {
+            bail!("no_call_min_probability = {}: a probability, from 0 to 1", self.no_call_min_probability);
         }
         Ok(())
     }
@@ -499,6 +508,12 @@ mod no_call_tests {
         let mut m = manifest(None).unwrap();
         m.config.n_heads = 3;
         assert!(m.check().unwrap_err().to_string().contains("must split into n_heads 3"));
+        for floor in [-0.1, 1.5, f32::NAN] {
+            let mut m = manifest(None).unwrap();
+            m.no_call_min_probability = floor;
+            assert!(m.check().unwrap_err().to_string().contains("no_call_min_probability"), "{floor}");
+        }
+        assert_eq!(manifest(None).unwrap().no_call_min_probability, 0.0, "absent: the decoder's argmax decides");
     }
 
     #[test]

@@ -119,3 +119,31 @@ fn constrained_output_is_valid_calls_to_the_chosen_tools() {
         }
     }
 }
+
+#[test]
+fn no_call_floor_only_ever_removes_refusals() {
+    // Decoder policy: `[]` stands only when its probability reaches no_call_min_probability.
+    // Raising the floor can only turn refusals into calls; at 1 it refuses like the chooser
+    // policy (never, once the chooser passed the line).
+    let cases = golden();
+    let tools = golden_tools(&cases[0]);
+    let mut e = engine(&tools);
+    e.set_no_call_policy(needle::copy_engine::NoCallPolicy::Chooser);
+    let chooser: Vec<String> = cases.iter().map(|c| e.predict(c["query"].as_str().unwrap()).unwrap().raw_text).collect();
+    e.set_no_call_policy(needle::copy_engine::NoCallPolicy::Decoder);
+    let mut refused_before = usize::MAX;
+    for floor in [0.0, 0.3, 0.6, 0.9, 1.0] {
+        e.model.manifest.no_call_min_probability = floor;
+        let texts: Vec<String> = cases.iter().map(|c| e.predict(c["query"].as_str().unwrap()).unwrap().raw_text).collect();
+        let refused = texts.iter().filter(|t| t.as_str() == "[]").count();
+        assert!(refused <= refused_before, "floor {floor}: {refused} refusals, more than at a lower floor");
+        refused_before = refused;
+        for (t, c) in texts.iter().zip(&chooser) {
+            // A line either keeps the chooser policy's call or is refused.
+            assert!(t == c || t == "[]", "floor {floor}: {t} is neither the call {c} nor []");
+        }
+        if floor == 1.0 {
+            assert_eq!(texts, chooser);
+        }
+    }
+}

@@ -290,7 +290,9 @@ def evaluate(model, data: Data, split: str, bf16: bool, batch_rows: int = 50):
 
 def runtime_score(checkpoint: Path, eval_dir: Path, needle: Path = NEEDLE) -> dict:
     """Score a checkpoint as the product answers: export it (int8, beside the checkpoint, in
-    export-<name>/), run `needle eval` on the dev subsets of eval_dir (dev_<split>-300.jsonl) and
+    export-<name>/), calibrate its no-call floor when eval_dir has held-out training rows
+    (calib-600.jsonl, calibrate_model), run `needle eval` on the dev subsets of eval_dir
+    (dev_<split>-300.jsonl) and
     read per split: accuracy (BFCL's checker), call rows right, no-call precision / recall / F1
     ("[]" is the positive class: an irrelevance row answered [] is a true positive, a call row
     answered [] a false positive)."""
@@ -298,7 +300,16 @@ def runtime_score(checkpoint: Path, eval_dir: Path, needle: Path = NEEDLE) -> di
     start = time.time()
     subprocess.run([sys.executable, "-m", "pipeline.export_copy", "--checkpoint", str(checkpoint), "--out", str(out),
                     "--name", f"{checkpoint.parent.name}-{checkpoint.stem}"], check=True, stdout=subprocess.DEVNULL)
-    export_s = time.time() - start
+    result = {"export_s": time.time() - start}
+    if (eval_dir / CALIBRATION_ROWS).exists():
+        start = time.time()
+        result["no_call_min_probability"] = calibrate_model(out, eval_dir / CALIBRATION_ROWS, needle)
+        result["calibrate_s"] = time.time() - start
+    return {**result, **runtime_eval(out, eval_dir, needle)}
+
+
+def runtime_eval(out: Path, eval_dir: Path, needle: Path = NEEDLE) -> dict:
+    """`needle eval` of an exported model folder on the dev subsets (see runtime_score)."""
     files = [eval_dir / f"{split}-300.jsonl" for split in DEV_SPLITS]
     failures = out / "failures.jsonl"
     run = subprocess.run([str(needle), "eval", "--model", str(out), *map(str, files), "--json", "--failures", str(failures)],
@@ -309,7 +320,7 @@ def runtime_score(checkpoint: Path, eval_dir: Path, needle: Path = NEEDLE) -> di
         f = json.loads(line)
         if not f["category"].endswith("_irrelevance") and f.get("calls") == []:
             answered_none[next(s for s in DEV_SPLITS if f["category"].startswith(s + "_"))] += 1
-    result = {"export_s": export_s, "eval_s": summary["seconds"]}
+    result = {"eval_s": summary["seconds"]}
     for split in DEV_SPLITS:
         cats = [c for c in summary["categories"] if c["category"].startswith(split + "_")]
         none = next((c for c in cats if c["category"].endswith("_irrelevance")), {"correct": 0, "total": 0})
@@ -331,6 +342,9 @@ def runtime_line(r: dict) -> str:
 
 def score_run(args):
     """Score every checkpoint of a run through the runtime (runtime_score) into its runtime.json."""
+    if args.model:
+        print(f"{args.model}: {runtime_line(runtime_eval(args.model, args.eval))}")
+        return
     path = args.run / "runtime.json"
     scores = json.loads(path.read_text()) if path.exists() else {}
     for checkpoint in sorted(args.run.glob("decoder-*min.pt")):
@@ -339,6 +353,39 @@ def score_run(args):
         scores[checkpoint.name] = runtime_score(checkpoint, args.eval)
         print(f"{checkpoint.name}: {runtime_line(scores[checkpoint.name])}", flush=True)
         path.write_text(json.dumps(scores, indent=1))
+
+
+NO_CALL_FLOORS = (0.0, 0.5, 0.8, 0.9, 0.97)
+
+
+CALIBRATION_ROWS = "calib-600.jsonl"
+
+
+def calibrate_model(model: Path, rows: Path, needle: Path = NEEDLE) -> float:
+    """Choose an exported model's no-call floor (needle.json's `no_call_min_probability`: the
+    decoder's `[]` stands only when its probability reaches it) by accuracy through the runtime
+    on held-out training rows (scripts/dev_subset_to_eval.py --train-rows: calib-600.jsonl),
+    never on a dev split; a tie goes to the lower floor. Writes it into needle.json."""
+    path = model / "needle.json"
+    manifest = json.loads(path.read_text())
+    accuracy = {}
+    for floor in NO_CALL_FLOORS:
+        manifest["no_call_min_probability"] = floor
+        path.write_text(json.dumps(manifest, indent=2) + "\n")
+        run = subprocess.run([str(needle), "eval", "--model", str(model), str(rows), "--json"],
+                             check=True, capture_output=True, text=True)
+        accuracy[floor] = json.loads(run.stdout)["overall"]["micro_accuracy"]
+    best = max(NO_CALL_FLOORS, key=lambda f: (accuracy[f], -f))
+    manifest["no_call_min_probability"] = best
+    manifest["no_call_calibration"] = {"rows": rows.name, "accuracy_by_floor": {str(f): a for f, a in accuracy.items()}}
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    print(f"calibrate: {model}: accuracy by floor {manifest['no_call_calibration']['accuracy_by_floor']} "
+          f"-> no_call_min_probability {best}", flush=True)
+    return best
+
+
+def calibrate(args):
+    calibrate_model(args.model, args.rows)
 
 
 def decoder_flops(cfg: DecoderConfig, n_actions: int, n_memory: int, n_query: int, vocab: int) -> float:
@@ -498,11 +545,15 @@ def main():
     t.add_argument("--torch-eval", action="store_true",
                    help="also score each point in PyTorch (greedy, unconstrained): exact match, tool names, arguments")
     s = sub.add_parser("score", help="score every checkpoint of a run through the runtime (runtime.json)")
-    s.add_argument("--run", type=Path, required=True)
+    s.add_argument("--run", type=Path, help="a run folder: every decoder-*min.pt in it")
+    s.add_argument("--model", type=Path, help="an exported model folder instead (scored as it is, not written)")
     s.add_argument("--eval", type=Path, default=Path("data/eval"))
     s.add_argument("--again", action="store_true", help="re-score checkpoints already in runtime.json")
+    c = sub.add_parser("calibrate", help="choose an exported model's no-call floor on held-out training rows")
+    c.add_argument("--model", type=Path, required=True, help="an export_copy output folder (its needle.json is rewritten)")
+    c.add_argument("--rows", type=Path, default=Path("data/eval") / CALIBRATION_ROWS)
     args = ap.parse_args()
-    {"prepare": prepare, "train": train, "score": score_run}[args.command](args)
+    {"prepare": prepare, "train": train, "score": score_run, "calibrate": calibrate}[args.command](args)
 
 
 if __name__ == "__main__":

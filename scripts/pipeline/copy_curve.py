@@ -25,6 +25,7 @@ import json
 import pickle
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -308,10 +309,11 @@ def runtime_score(checkpoint: Path, eval_dir: Path, needle: Path = NEEDLE) -> di
     return {**result, **runtime_eval(out, eval_dir, needle)}
 
 
-def runtime_eval(out: Path, eval_dir: Path, needle: Path = NEEDLE) -> dict:
-    """`needle eval` of an exported model folder on the dev subsets (see runtime_score)."""
+def runtime_eval(out: Path, eval_dir: Path, needle: Path = NEEDLE, failures: Path | None = None) -> dict:
+    """`needle eval` of an exported model folder on the dev subsets (see runtime_score); the
+    failed rows go to `failures` (default: failures.jsonl in the model folder)."""
     files = [eval_dir / f"{split}-300.jsonl" for split in DEV_SPLITS]
-    failures = out / "failures.jsonl"
+    failures = failures or out / "failures.jsonl"
     run = subprocess.run([str(needle), "eval", "--model", str(out), *map(str, files), "--json", "--failures", str(failures)],
                          check=True, capture_output=True, text=True)
     summary = json.loads(run.stdout)
@@ -343,7 +345,8 @@ def runtime_line(r: dict) -> str:
 def score_run(args):
     """Score every checkpoint of a run through the runtime (runtime_score) into its runtime.json."""
     if args.model:
-        print(f"{args.model}: {runtime_line(runtime_eval(args.model, args.eval))}")
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"{args.model}: {runtime_line(runtime_eval(args.model, args.eval, failures=Path(tmp) / 'failures.jsonl'))}")
         return
     path = args.run / "runtime.json"
     scores = json.loads(path.read_text()) if path.exists() else {}

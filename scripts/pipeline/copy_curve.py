@@ -535,7 +535,8 @@ def main():
     t.add_argument("--batch-rows", type=int, default=64)
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--layers", type=int, default=4)
-    t.add_argument("--mixer-layers", type=int, default=0, help="layers in which the query reads the tools (copy_model.MixerLayer)")
+    t.add_argument("--mixer-layers", type=int, default=1,
+                   help="layers in which the query reads the tools (copy_model.MixerLayer; 1 won on the curve, docs/training.md)")
     t.add_argument("--optimizer", default="muon", choices=["adamw", "muon"],
                    help="muon: Muon on the attention projections, AdamW elsewhere (docs/training.md)")
     t.add_argument("--muon-lr", type=float, default=0.02)

@@ -44,6 +44,8 @@ from pipeline.train import (DEV_SPLITS, TrainConfig, cpu_name, eval_subset, fast
 SPLITS = ("train",) + DEV_SPLITS
 EVAL_ROWS, EVAL_SEED = 300, 1234
 NEEDLE = Path(__file__).resolve().parents[2] / "target" / "release" / "needle"
+NO_CALL_FLOORS = (0.0, 0.5, 0.8, 0.9, 0.97)     # the no-call floors calibrate_model tries
+CALIBRATION_ROWS = "calib-600.jsonl"            # held-out training rows (scripts/dev_subset_to_eval.py)
 
 
 # -- prepare ------------------------------------------------------------------------------------
@@ -343,7 +345,10 @@ def runtime_line(r: dict) -> str:
 
 
 def score_run(args):
-    """Score every checkpoint of a run through the runtime (runtime_score) into its runtime.json."""
+    """Score every checkpoint of a run through the runtime (runtime_score) into its runtime.json,
+    or one exported model folder as it is."""
+    if bool(args.run) == bool(args.model):
+        raise SystemExit("score: give either --run or --model")
     if args.model:
         with tempfile.TemporaryDirectory() as tmp:
             print(f"{args.model}: {runtime_line(runtime_eval(args.model, args.eval, failures=Path(tmp) / 'failures.jsonl'))}")
@@ -358,26 +363,25 @@ def score_run(args):
         path.write_text(json.dumps(scores, indent=1))
 
 
-NO_CALL_FLOORS = (0.0, 0.5, 0.8, 0.9, 0.97)
-
-
-CALIBRATION_ROWS = "calib-600.jsonl"
-
-
 def calibrate_model(model: Path, rows: Path, needle: Path = NEEDLE) -> float:
     """Choose an exported model's no-call floor (needle.json's `no_call_min_probability`: the
     decoder's `[]` stands only when its probability reaches it) by accuracy through the runtime
     on held-out training rows (scripts/dev_subset_to_eval.py --train-rows: calib-600.jsonl),
     never on a dev split; a tie goes to the lower floor. Writes it into needle.json."""
     path = model / "needle.json"
-    manifest = json.loads(path.read_text())
+    original = path.read_text()
+    manifest = json.loads(original)
     accuracy = {}
-    for floor in NO_CALL_FLOORS:
-        manifest["no_call_min_probability"] = floor
-        path.write_text(json.dumps(manifest, indent=2) + "\n")
-        run = subprocess.run([str(needle), "eval", "--model", str(model), str(rows), "--json"],
-                             check=True, capture_output=True, text=True)
-        accuracy[floor] = json.loads(run.stdout)["overall"]["micro_accuracy"]
+    try:
+        for floor in NO_CALL_FLOORS:
+            manifest["no_call_min_probability"] = floor
+            path.write_text(json.dumps(manifest, indent=2) + "\n")
+            run = subprocess.run([str(needle), "eval", "--model", str(model), str(rows), "--json"],
+                                 check=True, capture_output=True, text=True)
+            accuracy[floor] = json.loads(run.stdout)["overall"]["micro_accuracy"]
+    except BaseException:
+        path.write_text(original)        # a failed calibration leaves the manifest as it was
+        raise
     best = max(NO_CALL_FLOORS, key=lambda f: (accuracy[f], -f))
     manifest["no_call_min_probability"] = best
     manifest["no_call_calibration"] = {"rows": rows.name, "accuracy_by_floor": {str(f): a for f, a in accuracy.items()}}

@@ -312,8 +312,10 @@ def valid(row: dict, validators: dict) -> bool:
     return True
 
 
-def augment(train: list[dict], pool: list[dict], seed: int) -> tuple[list[dict], dict]:
-    """New training rows from the natural rows of train (module docstring) and a count per kind."""
+def augment(train: list[dict], pool: list[dict], seed: int,
+            near_miss_share: float = NEAR_MISS_SHARE) -> tuple[list[dict], dict]:
+    """New training rows from the natural rows of train (module docstring) and a count per kind;
+    near_miss_share: near-miss no-call rows per natural row and variant (0: none)."""
     rng = random.Random(seed)
     natural = [r for r in train if is_natural(r)]
     pools = ValuePools(natural)
@@ -338,7 +340,7 @@ def augment(train: list[dict], pool: list[dict], seed: int) -> tuple[list[dict],
         j = join(rng.choice(single), rng.choice(single), rng)
         if j is not None and valid(j, validators):
             out.append(j)
-    for _ in range(int(NEAR_MISS_SHARE * len(base))):
+    for _ in range(int(near_miss_share * len(base))):
         m = near_miss(rng.choice(single), index, rng)
         if m is not None:
             out.append(m)

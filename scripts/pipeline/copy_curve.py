@@ -446,6 +446,7 @@ def train(args):
     rows_seen = actions_seen = 0
     flops = 0.0
     train_s, next_eval = 0.0, args.every_min * 60
+    score_every = args.score_every_min or args.every_min
     args.out.mkdir(parents=True, exist_ok=True)
 
     def batches():
@@ -469,7 +470,9 @@ def train(args):
              "rows_per_s": rows_seen / train_s, "tflops": flops / train_s / 1e12, "peak_rss_mb": peak_rss_mb()}
         start = time.time()
         parts = [f"{e['minutes']:6.1f} min  {rows_seen:7d} rows  {actions_seen / 1e6:5.2f}M actions  loss {e['loss']:.3f}"]
-        if args.eval:
+        # Scoring pauses training for ~1-5 min a point, so a long run scores only some of its checkpoints.
+        last = train_s >= budget
+        if args.eval and (last or round(train_s / 60) % round(score_every) == 0):
             e["runtime"] = runtime_score(checkpoint, args.eval)
             parts.append("runtime: " + runtime_line(e["runtime"]))
         if args.torch_eval:
@@ -536,6 +539,8 @@ def main():
     t.add_argument("--out", type=Path, required=True)
     t.add_argument("--budget-min", type=float, default=60.0)
     t.add_argument("--every-min", type=float, default=10.0)
+    t.add_argument("--score-every-min", type=float, default=0,
+                   help="score a checkpoint through the runtime only every this many minutes, and the last (0: every one)")
     t.add_argument("--batch-rows", type=int, default=64)
     t.add_argument("--lr", type=float, default=1e-3)
     t.add_argument("--layers", type=int, default=4)

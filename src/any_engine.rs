@@ -1,7 +1,8 @@
 //! The engine the CLI drives: a model of format 2 (`engine.rs`, the encoder-decoder with its own
 //! BPE tokenizer) or of format 3 (`copy_engine.rs`, MiniLM and the copy decoder), chosen by the
 //! model directory's manifest. The run modes (one-shot, pipe, REPL, eval) use only what both
-//! formats have; `needle bench` and `--force-output` still measure format 2 only and say so.
+//! formats have (`needle bench` measures each in its own way); `--force-output` needs format 2
+//! and says so.
 
 use std::path::Path;
 
@@ -144,14 +145,6 @@ impl AnyEngine {
                 e.predict_with(query, &mut filter)
             }
             AnyEngine::Copy(_) => bail!("--force-output needs a format 2 model (this one is format 3)"),
-        }
-    }
-
-    /// The format 2 engine, for what only it supports yet (`needle bench`).
-    pub fn seq2seq_mut(&mut self) -> Result<&mut Engine> {
-        match self {
-            AnyEngine::Seq2Seq(e) => Ok(e),
-            AnyEngine::Copy(_) => bail!("needle bench measures format 2 models only so far (this one is format 3)"),
         }
     }
 }

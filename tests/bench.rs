@@ -38,6 +38,36 @@ fn bench_prints_the_table() {
     }
 }
 
+/// A format 3 model gets its own table: the line sets, the children, the model's five files.
+#[test]
+fn bench_prints_the_table_of_a_format_3_model() {
+    let out = needle()
+        .arg("bench")
+        .arg("--model")
+        .arg(copy_model())
+        .args(["--lines", "3", "--cold-runs", "1"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "bench failed: {stderr}\n{stdout}");
+    for row in [
+        "format 3: MiniLM encoder + copy decoder",
+        "| 1 tool |",
+        "| 20 tools |",
+        "| 200 tools |",
+        "| 20 tools, unconstrained |",
+        "per line, 20 tools (median)",
+        "cold start to first answer (one-shot child, 20 tools, no tool cache in this format",
+        "cold start, 200 tools (one-shot loads and encodes the request's shortlist",
+        "peak RSS, pipe child",
+        "model files (encoder + memory + decoder + tokenizer + output vocabulary)",
+    ] {
+        assert!(stdout.contains(row), "no {row:?} in the table:\n{stdout}");
+    }
+    assert!(!stdout.contains("--focus"), "format 3 has no --focus row:\n{stdout}");
+}
+
 /// The traffic floor's byte count: encoder weights once, then decoder weights and the memory's
 /// f32 K and V per decoder call.
 #[test]

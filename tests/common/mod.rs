@@ -20,6 +20,11 @@ pub fn model() -> PathBuf {
     dir
 }
 
+/// The format 3 fixture (MiniLM-shaped encoder, copy decoder; random weights, real code).
+pub fn copy_model() -> PathBuf {
+    root().join("tests/fixtures/tiny-copy-model")
+}
+
 pub fn example(name: &str) -> PathBuf {
     root().join("schemas/examples").join(name)
 }
@@ -93,8 +98,6 @@ pub fn no_panic(o: &Output) {
     assert!(!err.contains("panicked"), "needle panicked:\n{err}");
 }
 
-/// Held-out dev rows (`scripts/dev_to_eval.py` writes `data/eval/<split>.jsonl`) for the
-/// ignored measurements; `None` when the file is missing.
 /// A model of format 2 for the measurements of format 2 features (`--focus`, the token
 /// shortlist's growth): `NEEDLE_V2_MODEL`, else the shipped `assets/` when it is format 2.
 /// None (skipped, said on stderr) otherwise: the shipped model is format 3 since needle-copy-80min.
@@ -109,6 +112,8 @@ pub fn format2_model() -> Option<PathBuf> {
     Some(dir)
 }
 
+/// Held-out dev rows (`scripts/dev_to_eval.py` writes `data/eval/<split>.jsonl`) for the
+/// ignored measurements; `None` when the file is missing.
 pub fn dev_rows(split: &str) -> Option<Vec<needle::eval::Row>> {
     let path = root().join(format!("data/eval/{split}.jsonl"));
     if !path.is_file() {

@@ -1,0 +1,208 @@
+//! The `needle` binary itself, spawned as a user would run it: cold start to first answer
+//! (one-shot mode) and a pipe-mode run, each with its wall time and peak RSS (`wait4`). The
+//! children use a temporary tool cache, never the user's.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use super::{f1, mark, median, BenchArgs, Inputs};
+use crate::cli::EngineArgs;
+use crate::tools::Tool;
+
+/// What the children measured.
+pub struct ChildStats {
+    /// One-shot, 20 tools, the tool cache emptied before every run (a tool set never seen).
+    pub cold_uncached: Vec<f64>,
+    pub cold_uncached_rss: u64,
+    /// One-shot, 20 tools, the tool cache filled by the runs before (the everyday case).
+    pub cold: Vec<f64>,
+    pub cold_rss: u64,
+    /// One-shot, the first tool alone.
+    pub cold1: Vec<f64>,
+    /// One-shot, 200 tools: the first run with them, then with the cache filled.
+    pub cold200_first: f64,
+    pub cold200: Vec<f64>,
+    pub cold200_rss: u64,
+    /// A pipe-mode child answering `--lines` lines with the 20 tools.
+    pub pipe_ms: f64,
+    pub pipe_rss: u64,
+    pub lines: usize,
+}
+
+/// Runs a child to exit; (wall ms, peak RSS KiB of the child, exit code).
+fn timed_child(mut cmd: Command, stdin_text: Option<&str>) -> Result<(f64, u64, i32)> {
+    let t = Instant::now();
+    let mut child = cmd
+        .stdin(if stdin_text.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot spawn needle")?;
+    if let Some(text) = stdin_text {
+        let mut sin = child.stdin.take().expect("piped stdin");
+        sin.write_all(text.as_bytes())?;
+    }
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: plain wait4 on our own child; rusage is plain data.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    if r != pid {
+        bail!("wait4 failed: {}", std::io::Error::last_os_error());
+    }
+    std::mem::forget(child); // already reaped
+    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
+    Ok((ms, usage.ru_maxrss as u64, code))
+}
+
+fn child_base(eargs: &EngineArgs, model_dir: &Path, tools: &Path, cache: &Path) -> Result<Command> {
+    let mut c = Command::new(std::env::current_exe()?);
+    c.arg("--model").arg(model_dir).arg("--tools").arg(tools).arg("--tool-cache").arg(cache);
+    if let Some(n) = eargs.threads {
+        c.arg("--threads").arg(n.to_string());
+    }
+    if let Some(p) = &eargs.ort_lib {
+        c.arg("--ort-lib").arg(p);
+    }
+    if eargs.no_constrain {
+        c.arg("--no-constrain");
+    }
+    if eargs.focus {
+        c.arg("--focus");
+    }
+    Ok(c)
+}
+
+/// Runs every child. Call it first, while the bench process is still small: a forked child's
+/// peak RSS (wait4's ru_maxrss) includes the parent's image it started from.
+pub fn measure(args: &BenchArgs, eargs: &EngineArgs, model_dir: &Path, inputs: &Inputs, cache: &Path) -> Result<ChildStats> {
+    let query = &inputs.queries[0];
+    let one_shot = |tools: &Path| -> Result<(f64, u64)> {
+        let mut c = child_base(eargs, model_dir, tools, cache)?;
+        c.arg("--").arg(query);
+        let (ms, rss, code) = timed_child(c, None)?;
+        if code != 0 && code != 1 {
+            bail!("one-shot child exited with {code}");
+        }
+        Ok((ms, rss))
+    };
+    let runs = args.cold_runs.max(1);
+    let (mut cold_uncached, mut cold_uncached_rss) = (Vec::new(), 0u64);
+    for _ in 0..runs {
+        let _ = std::fs::remove_dir_all(cache);
+        let (ms, rss) = one_shot(&inputs.tools_path)?;
+        cold_uncached.push(ms);
+        cold_uncached_rss = cold_uncached_rss.max(rss);
+    }
+    let (mut cold, mut cold_rss) = (Vec::new(), 0u64);
+    for _ in 0..runs {
+        let (ms, rss) = one_shot(&inputs.tools_path)?;
+        cold.push(ms);
+        cold_rss = cold_rss.max(rss);
+    }
+    let temp_file = |what: &str, tools: &[Tool]| -> Result<std::path::PathBuf> {
+        let path = std::env::temp_dir().join(format!("needle-bench-{what}-{}.json", std::process::id()));
+        std::fs::write(&path, serde_json::to_string(&tools.iter().map(Tool::to_json).collect::<Vec<_>>())?)?;
+        Ok(path)
+    };
+    let one = temp_file("1tool", &inputs.tools1)?;
+    let mut cold1 = Vec::new();
+    for _ in 0..runs {
+        cold1.push(one_shot(&one)?.0);
+    }
+    let _ = std::fs::remove_file(&one);
+    let all = temp_file("200tools", &inputs.tools200)?;
+    let cold200_first = one_shot(&all)?.0;
+    let (mut cold200, mut cold200_rss) = (Vec::new(), 0u64);
+    for _ in 0..runs {
+        let (ms, rss) = one_shot(&all)?;
+        cold200.push(ms);
+        cold200_rss = cold200_rss.max(rss);
+    }
+    let _ = std::fs::remove_file(&all);
+    let lines = args.lines.max(1);
+    let text: String = (0..lines).map(|i| format!("{}\n", inputs.queries[i % inputs.queries.len()])).collect();
+    let (pipe_ms, pipe_rss, _) = timed_child(child_base(eargs, model_dir, &inputs.tools_path, cache)?, Some(&text))?;
+    Ok(ChildStats {
+        cold_uncached,
+        cold_uncached_rss,
+        cold,
+        cold_rss,
+        cold1,
+        cold200_first,
+        cold200,
+        cold200_rss,
+        pipe_ms,
+        pipe_rss,
+        lines,
+    })
+}
+
+impl ChildStats {
+    /// The table rows of the children. `tool_cache`: whether the model has one (format 2);
+    /// without it the filled and empty cache runs are the same thing.
+    pub fn rows(&self, tool_cache: bool) -> String {
+        let mut o = String::new();
+        let min = self.cold.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = self.cold.iter().copied().fold(0.0, f64::max);
+        let filled = if tool_cache { "tool cache filled" } else { "no tool cache in this format" };
+        o += &format!(
+            "| cold start to first answer (one-shot child, 20 tools, {filled}; median of {}) | {} ms (min {}, max {}) | <= 300 ms: {} |\n",
+            self.cold.len(),
+            f1(median(&self.cold)),
+            f1(min),
+            f1(max),
+            mark(median(&self.cold) <= 300.0)
+        );
+        if tool_cache {
+            o += &format!(
+                "| cold start, first run with these 20 tools (empty tool cache; median of {}) | {} ms | |\n",
+                self.cold_uncached.len(),
+                f1(median(&self.cold_uncached))
+            );
+        }
+        o += &format!("| cold start, 1 tool (median) | {} ms | |\n", f1(median(&self.cold1)));
+        let how = if tool_cache { "one-shot loads the request's shortlist; cache filled, median; first run" } else { "one-shot loads and encodes the request's shortlist; median; first run" };
+        o += &format!(
+            "| cold start, 200 tools ({how}) | {} ms, peak RSS {:.1} MiB; {} ms | |\n",
+            f1(median(&self.cold200)),
+            self.cold200_rss as f64 / 1024.0,
+            f1(self.cold200_first)
+        );
+        o += &format!(
+            "| peak RSS, one-shot child (20 tools) | {:.1} MiB | <= 150 MiB: {} |\n",
+            self.cold_rss as f64 / 1024.0,
+            mark(self.cold_rss as f64 / 1024.0 <= 150.0)
+        );
+        if tool_cache {
+            o += &format!(
+                "| peak RSS, one-shot child, empty tool cache (20 tools) | {:.1} MiB | |\n",
+                self.cold_uncached_rss as f64 / 1024.0
+            );
+        }
+        o += &format!(
+            "| peak RSS, pipe child (20 tools, {} lines; {} ms wall) | {:.1} MiB | <= 150 MiB: {} |\n",
+            self.lines,
+            f1(self.pipe_ms),
+            self.pipe_rss as f64 / 1024.0,
+            mark(self.pipe_rss as f64 / 1024.0 <= 150.0)
+        );
+        o
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "cold_start_ms": self.cold, "cold_start_uncached_ms": self.cold_uncached, "cold_start_1tool_ms": self.cold1,
+            "cold_start_200tools_ms": self.cold200, "cold_start_200tools_first_ms": self.cold200_first,
+            "peak_rss_kib_200tools_one_shot": self.cold200_rss,
+            "peak_rss_kib": {"one_shot": self.cold_rss, "one_shot_uncached": self.cold_uncached_rss, "pipe": self.pipe_rss},
+            "pipe_wall_ms": self.pipe_ms,
+        })
+    }
+}

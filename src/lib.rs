@@ -203,12 +203,19 @@ pub fn report_prediction(pred: &engine::Prediction, verbose: bool) {
     }
 }
 
-/// Predicts one query, honouring `--force-output`.
-pub fn predict_line(engine: &mut AnyEngine, query: &str, args: &cli::RunArgs) -> Result<engine::Prediction> {
-    match &args.force_output {
-        Some(text) => {
-            engine.predict_forced(query, text)
-        }
-        None => engine.predict(query),
-    }
+/// Answers one request as every run mode prints it: the prediction (honouring
+/// `--force-output`), its stderr notes (`report_prediction`), and the value to print: the array
+/// of calls, or with `--meta` the `{"query","calls",...}` object.
+pub fn answer(engine: &mut AnyEngine, query: &str, args: &cli::RunArgs, verbose: bool) -> Result<(engine::Prediction, serde_json::Value)> {
+    let pred = match &args.force_output {
+        Some(text) => engine.predict_forced(query, text)?,
+        None => engine.predict(query)?,
+    };
+    report_prediction(&pred, verbose);
+    let value = if args.meta {
+        output::meta_object(query, &pred)
+    } else {
+        serde_json::Value::Array(pred.calls.clone())
+    };
+    Ok((pred, value))
 }

@@ -14,8 +14,7 @@ use clap::Parser;
 use needle::cli::{Cli, Command, EngineArgs, RunArgs, ToolsCommand};
 use needle::any_engine::AnyEngine;
 use needle::{
-    error_text, exit_code_of, load_engine, output, pipe, render, report_prediction, repl, tools, InputError, EXIT_NO_CALL,
-    EXIT_OK,
+    answer, error_text, exit_code_of, load_engine, output, pipe, render, repl, tools, InputError, EXIT_NO_CALL, EXIT_OK,
 };
 
 fn main() -> ExitCode {
@@ -36,7 +35,6 @@ fn main() -> ExitCode {
         }
     }
 }
-
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain()
@@ -71,15 +69,7 @@ fn tools_check(paths: &[PathBuf], rendered: bool) -> Result<u8> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for tool in &tools {
-        writeln!(out, "{}  ({})", tool.name, tool.origin)?;
-        if !tool.description.is_empty() {
-            writeln!(out, "    {}", tool.description)?;
-        }
-        for p in tool.params() {
-            let req = if p.required { ", required" } else { "" };
-            let desc = if p.description.is_empty() { String::new() } else { format!(": {}", p.description) };
-            writeln!(out, "    - {} ({}{req}){desc}", p.name, p.ty)?;
-        }
+        write!(out, "{}", tool.listing(false))?;
         if rendered {
             writeln!(out, "    rendered: {}", render::render_tool(tool))?;
         }
@@ -87,7 +77,6 @@ fn tools_check(paths: &[PathBuf], rendered: bool) -> Result<u8> {
     writeln!(out, "ok: {} tool(s) from {} path(s)", tools.len(), paths.len())?;
     Ok(EXIT_OK)
 }
-
 
 fn run_default(eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
     let query = args.query.clone();
@@ -150,18 +139,10 @@ fn only_the_shortlist(tools: Vec<tools::Tool>, query: &str, eargs: &EngineArgs, 
 }
 
 fn one_shot(engine: &mut AnyEngine, query: &str, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
-    let pred = needle::predict_line(engine, query, args)?;
-    report_prediction(&pred, eargs.verbose);
-    let value = if args.meta {
-        output::meta_object(query, &pred)
-    } else {
-        serde_json::Value::Array(pred.calls.clone())
-    };
-    let color = output::use_color(&args.color);
-    let text = output::format(&value, args.pretty, color);
+    let (pred, value) = answer(engine, query, args, eargs.verbose)?;
+    let text = output::format(&value, args.pretty, output::use_color(&args.color));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     writeln!(out, "{text}").and_then(|_| out.flush()).context("cannot write to stdout")?;
     Ok(if pred.calls.is_empty() { EXIT_NO_CALL } else { EXIT_OK })
 }
-

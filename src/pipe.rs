@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::cli::{EngineArgs, RunArgs};
 use crate::any_engine::AnyEngine;
-use crate::{exit_code_of, output, report_prediction, EXIT_INPUT, EXIT_OK};
+use crate::{exit_code_of, output, EXIT_INPUT, EXIT_OK};
 
 pub fn run(engine: &mut AnyEngine, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
     let stdin = std::io::stdin();
@@ -104,16 +104,8 @@ fn answer(
     if query.is_empty() {
         return (None, EXIT_OK);
     }
-    match crate::predict_line(engine, query, args) {
-        Ok(pred) => {
-            report_prediction(&pred, eargs.verbose);
-            let value = if args.meta {
-                output::meta_object(query, &pred)
-            } else {
-                Value::Array(pred.calls)
-            };
-            (Some(value), EXIT_OK)
-        }
+    match crate::answer(engine, query, args, eargs.verbose) {
+        Ok((_, value)) => (Some(value), EXIT_OK),
         Err(err) => {
             let msg = crate::error_text(&err);
             eprintln!("needle: error: {msg}");

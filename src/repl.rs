@@ -15,11 +15,10 @@ use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
 use rustyline::{Context, Editor, Helper};
-use serde_json::Value;
 
 use crate::cli::{EngineArgs, RunArgs};
 use crate::any_engine::AnyEngine;
-use crate::{output, report_prediction, tools, EXIT_OK};
+use crate::{output, tools, EXIT_OK};
 
 const COMMANDS: &[(&str, &str)] = &[
     (":help", "this help"),
@@ -88,7 +87,6 @@ struct Repl {
     engine: AnyEngine,
     color: bool,
     pretty: bool,
-    meta: bool,
     timings: bool,
     verbose: bool,
     args: RunArgs,
@@ -100,7 +98,6 @@ pub fn run(engine: AnyEngine, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> 
         engine,
         color,
         pretty: args.pretty || std::io::IsTerminal::is_terminal(&std::io::stdout()),
-        meta: args.meta,
         timings: eargs.verbose,
         verbose: eargs.verbose,
         args: args.clone(),
@@ -169,25 +166,12 @@ impl Repl {
     }
 
     fn query(&mut self, line: &str) {
-        match crate::predict_line(&mut self.engine, line, &self.args) {
-            Ok(pred) => {
-                report_prediction(&pred, self.verbose);
-                let value = if self.meta {
-                    output::meta_object(line, &pred)
-                } else {
-                    Value::Array(pred.calls.clone())
-                };
+        match crate::answer(&mut self.engine, line, &self.args, self.verbose) {
+            Ok((pred, value)) => {
                 println!("{}", output::format(&value, self.pretty, self.color));
                 if self.timings {
                     let t = format!("({:.1} ms, confidence {:.3})", pred.ms, pred.confidence);
-                    println!(
-                        "{}",
-                        if self.color {
-                            format!("\x1b[2m{t}\x1b[0m")
-                        } else {
-                            t
-                        }
-                    );
+                    println!("{}", if self.color { format!("\x1b[2m{t}\x1b[0m") } else { t });
                 }
             }
             Err(e) => eprintln!("error: {}", crate::error_text(&e)),
@@ -251,26 +235,9 @@ impl Repl {
         let tools: Vec<&tools::Tool> = self.engine.tools().collect();
         if tools.is_empty() {
             println!("no tools loaded (:load PATH)");
-            return;
         }
-        let bold = |s: &str| {
-            if self.color {
-                format!("\x1b[1m{s}\x1b[0m")
-            } else {
-                s.to_string()
-            }
-        };
         for tool in tools {
-            println!("{}  {}", bold(&tool.name), tool.description);
-            for p in tool.params() {
-                let req = if p.required { ", required" } else { "" };
-                let desc = if p.description.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", p.description)
-                };
-                println!("    {} ({}{req}){desc}", p.name, p.ty);
-            }
+            print!("{}", tool.listing(self.color));
         }
     }
 }

@@ -95,6 +95,22 @@ impl Tool {
             .collect()
     }
 
+    /// The tool as `needle tools check` and the REPL's `:tools` list it: the name (bold when
+    /// `bold`) and where it came from, the description, then one line per parameter.
+    pub fn listing(&self, bold: bool) -> String {
+        let name = if bold { format!("\x1b[1m{}\x1b[0m", self.name) } else { self.name.clone() };
+        let mut out = format!("{name}  ({})\n", self.origin);
+        if !self.description.is_empty() {
+            out += &format!("    {}\n", self.description);
+        }
+        for p in self.params() {
+            let req = if p.required { ", required" } else { "" };
+            let desc = if p.description.is_empty() { String::new() } else { format!(": {}", p.description) };
+            out += &format!("    - {} ({}{req}){desc}\n", p.name, p.ty);
+        }
+        out
+    }
+
     /// The normalised tool as JSON (`{name, description, parameters}`).
     pub fn to_json(&self) -> Value {
         json!({"name": self.name, "description": self.description, "parameters": self.parameters})

@@ -87,15 +87,6 @@ pub struct EngineArgs {
     #[arg(long, global = true)]
     pub no_constrain: bool,
 
-    /// Experimental, faster: once the output has named a tool, decode that call's arguments
-    /// attending to that tool and the request only, not to every loaded tool (a decoder call
-    /// then costs about half as much with 20 tools). The model was trained attending to every
-    /// tool, so this changes answers (over half of them with the preview model;
-    /// docs/performance.md). Constrained decoding only; choosing a tool always sees every
-    /// (shortlisted) tool.
-    #[arg(long, global = true)]
-    pub focus: bool,
-
     /// Measurements: with constraints on, feed tokens the schema forces one decoder call each
     /// instead of all in one call (same output, more model calls).
     #[arg(long, global = true, hide = true)]

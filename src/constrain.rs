@@ -1596,25 +1596,6 @@ impl ConstraintState {
         self.st.is_complete()
     }
 
-    /// The tool whose arguments are being written, when every alternative agrees on it (the
-    /// name is complete and the arguments object is not closed yet); `None` before the name is
-    /// decided and between calls.
-    pub fn current_tool(&self) -> Option<&str> {
-        let mut current = None;
-        for st in &self.st.stacks {
-            let t = match st.get(1) {
-                Some(&Frame::Call { ph: 5, tool, .. }) => tool,
-                Some(&Frame::Call { ph: 1, tool, .. }) if st.len() > 2 => tool,
-                _ => return None,
-            };
-            if current.is_some_and(|c| c != t) {
-                return None;
-            }
-            current = Some(t);
-        }
-        current.map(|t| self.g.tools[t as usize].name.as_str())
-    }
-
     /// `eos` was accepted.
     pub fn is_finished(&self) -> bool {
         self.finished
@@ -1959,9 +1940,6 @@ impl crate::engine::LogitsFilter for SchemaFilter {
     }
     fn advance(&mut self, token: u32) {
         SchemaFilter::advance(self, token);
-    }
-    fn current_tool(&self) -> Option<&str> {
-        self.state.current_tool()
     }
     /// Jump-forward: the forced continuation as tokens (greedy longest match).
     fn forced_tokens(&mut self, _remaining: usize) -> Option<Vec<u32>> {

@@ -80,11 +80,6 @@ pub trait LogitsFilter {
     fn repeated_call(&self) -> bool {
         false
     }
-    /// The tool whose arguments are being written, when the filter knows it (the engine then
-    /// decodes them over that tool's memory rows and the query's; see `Engine::set_focus`).
-    fn current_tool(&self) -> Option<&str> {
-        None
-    }
 }
 
 /// The default filter: changes nothing.
@@ -104,9 +99,6 @@ pub struct EngineOptions {
     /// Decode each query over at most this many tools (`src/shortlist.rs`); `Some(0)`: always
     /// all tools; `None`: [`SHORTLIST_TOOLS`].
     pub shortlist: Option<usize>,
-    /// Decode a call's arguments over the called tool's memory rows only (`--focus`;
-    /// `Engine::set_focus`).
-    pub focus: bool,
 }
 
 /// A call the model produced that was not printed, and why.
@@ -236,14 +228,8 @@ pub struct Engine {
     /// query (`shortlisted` true), the buffers reused from query to query.
     short: Memory,
     shortlisted: bool,
-    /// While a call's arguments are written: that tool's rows and the query's (`focused_on`:
-    /// the tool's index, `None` when the buffers hold nothing for the current query).
-    focused: Memory,
-    focused_on: Option<usize>,
     /// Rows of the current query.
     query_len: usize,
-    /// Decode arguments over the focused memory (`set_focus`; off by default).
-    focus: bool,
     /// The lexical index that picks the shortlist (rebuilt when the tools change).
     shortlister: Shortlister,
     /// Shortlist size (0: off).
@@ -287,10 +273,7 @@ impl Engine {
             memory: Memory::default(),
             short: Memory::default(),
             shortlisted: false,
-            focused: Memory::default(),
-            focused_on: None,
             query_len: 0,
-            focus: opts.focus,
             shortlister: Shortlister::default(),
             shortlist_len: opts.shortlist.unwrap_or(SHORTLIST_TOOLS),
             logits: Vec::new(),
@@ -326,23 +309,6 @@ impl Engine {
 
     pub fn set_constrained(&mut self, on: bool) {
         self.constrained = on;
-    }
-
-    /// Whether arguments are decoded over the focused memory.
-    pub fn focus(&self) -> bool {
-        self.focus
-    }
-
-    /// With focus on, once the output has named a tool (schema-constrained decoding only), the
-    /// decoder calls that write its arguments attend to that tool's rows and the query's
-    /// instead of every loaded tool's: a call then reads ~170 memory rows instead of ~1,500 at
-    /// 20 tools. The choice of tool, and whether another call follows, still see every tool.
-    /// The model was trained with the whole memory, so this is an approximation, off by default:
-    /// with the preview model it changed the output of over half of the held-out rows
-    /// (docs/performance.md, `tests/focus_agreement.rs`). Training with the same restriction
-    /// would make it exact.
-    pub fn set_focus(&mut self, on: bool) {
-        self.focus = on;
     }
 
     /// Whether forced tokens share one decoder call (the default) or get one call each.
@@ -545,7 +511,6 @@ impl Engine {
     fn decode(&mut self, query: &str, shortlist: Option<Vec<usize>>, filter: &mut dyn LogitsFilter) -> Result<Prediction> {
         let start = Instant::now();
         self.shortlisted = false;
-        self.focused_on = None;
         let tools_seen = match &shortlist {
             Some(idx) => {
                 let spans: Vec<(usize, usize)> = idx.iter().map(|&i| (self.tools[i].offset, self.tools[i].len)).collect();
@@ -586,12 +551,7 @@ impl Engine {
                     break;
                 }
             }
-            let focus = if self.focus {
-                filter.current_tool().and_then(|name| self.tools.iter().position(|t| t.tool.name == name))
-            } else {
-                None
-            };
-            cache = self.feed(&input, cache, self.jump_forward, focus)?;
+            cache = self.feed(&input, cache, self.jump_forward)?;
             steps += if self.jump_forward { 1 } else { input.len() };
             self.raw_logits.clone_from(&self.logits);
             filter.mask_logits(&mut self.logits);
@@ -657,33 +617,20 @@ impl Engine {
     /// the same logits (up to float rounding). For tests.
     pub fn logits_after(&mut self, query: &str, tokens: &[u32], one_call: bool) -> Result<Vec<f32>> {
         self.shortlisted = false;
-        self.focused_on = None;
         self.encode_query(query)?;
         let cache = self.model.decoder.empty_cache()?;
         let bos = self.model.manifest.special_tokens.bos as i64;
         let input: Vec<i64> = std::iter::once(bos).chain(tokens.iter().map(|&t| t as i64)).collect();
-        self.feed(&input, cache, one_call, None)?;
+        self.feed(&input, cache, one_call)?;
         Ok(self.logits.clone())
     }
 
     /// Feeds `input` after `cache` in one decoder call (or, `one_call` false, one call per
-    /// token); either way `self.logits` ends as the logits after the last token. `focus`: the
-    /// index of the tool whose arguments are being written (its rows and the query's are the
-    /// memory), else the memory of every (shortlisted) tool.
-    fn feed(&mut self, input: &[i64], mut cache: KvCache, one_call: bool, focus: Option<usize>) -> Result<KvCache> {
+    /// token); either way `self.logits` ends as the logits after the last token. The memory is
+    /// that of every (shortlisted) tool and the query.
+    fn feed(&mut self, input: &[i64], mut cache: KvCache, one_call: bool) -> Result<KvCache> {
         let chunk = if one_call { input.len() } else { 1 };
-        let all = if self.shortlisted { &self.short } else { &self.memory };
-        let mem = match focus {
-            Some(i) => {
-                if self.focused_on != Some(i) {
-                    let tool = &self.tools[i];
-                    self.focused.focus(&self.memory, (tool.offset, tool.len), all, self.query_len);
-                    self.focused_on = Some(i);
-                }
-                &self.focused
-            }
-            None => all,
-        };
+        let mem = if self.shortlisted { &self.short } else { &self.memory };
         for part in input.chunks(chunk) {
             cache = self.model.decoder.forward(part, &cache, &mem.k, &mem.v, &mem.mask, &mut self.logits)?;
         }
@@ -834,16 +781,6 @@ impl Memory {
             self.copy_rows(row, full, src_row, len);
             row += len;
         }
-    }
-
-    /// Becomes the tool rows `span` (`(row, len)`) of `tools` followed by the `query_len` query
-    /// rows of `query` (no spare rows: every row is attended to).
-    fn focus(&mut self, tools: &Memory, span: (usize, usize), query: &Memory, query_len: usize) {
-        self.shape_like(tools);
-        self.reset(span.1, query_len);
-        self.copy_rows(0, tools, span.0, span.1);
-        self.copy_rows(span.1, query, query.tool_rows, query_len);
-        self.mask.fill(1);
     }
 
     /// Writes the query's encoder output into the query area and masks the rest of it.

@@ -140,7 +140,6 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -
         no_constrain: args.no_constrain,
         tool_cache: args.tool_cache_dir(),
         shortlist: Some(args.shortlist),
-        focus: args.focus,
     };
     let result = (|| {
         let mut engine = AnyEngine::load(&dir, &opts).with_context(|| format!("cannot load model {}", dir.display()))?;

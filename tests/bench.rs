@@ -32,7 +32,6 @@ fn bench_prints_the_table() {
         "model files",
         "our time over the floor",
         "our time over the traffic floor",
-        "| 20 tools, `--focus` (experimental) |",
     ] {
         assert!(stdout.contains(row), "no {row:?} in the table:\n{stdout}");
     }
@@ -65,7 +64,7 @@ fn bench_prints_the_table_of_a_format_3_model() {
     ] {
         assert!(stdout.contains(row), "no {row:?} in the table:\n{stdout}");
     }
-    assert!(!stdout.contains("--focus"), "format 3 has no --focus row:\n{stdout}");
+    assert!(!stdout.contains("shortlist 0"), "format 3 has no shortlist row:\n{stdout}");
 }
 
 /// The traffic floor's byte count: encoder weights once, then decoder weights and the memory's

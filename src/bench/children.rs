@@ -73,9 +73,6 @@ fn child_base(eargs: &EngineArgs, model_dir: &Path, tools: &Path, cache: &Path) 
     if eargs.no_constrain {
         c.arg("--no-constrain");
     }
-    if eargs.focus {
-        c.arg("--focus");
-    }
     Ok(c)
 }
 

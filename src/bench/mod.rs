@@ -12,7 +12,7 @@
 //! - cold start to first answer and peak RSS: the `needle` binary itself, spawned (`children`);
 //! - model file sizes.
 //!
-//! Format 2 models (`seq2seq`) add the shortlist and `--focus` rows, the tool cache, the FLOP and
+//! Format 2 models (`seq2seq`) add the shortlist rows, the tool cache, the FLOP and
 //! memory-traffic floors of a line (`machine`) and, with `--baselines`,
 //! `scripts/bench_baselines.py` (Python onnxruntime without KV cache that re-encodes all tools
 //! every line; PyTorch eager) on the same token ids. Format 3 models (`copy`) have no tool

@@ -1,5 +1,5 @@
 //! `needle bench`, in process, for a format 2 model (`engine.rs`): the line table with and
-//! without the shortlist, unconstrained and `--focus`; the tool cache; the FLOP and traffic
+//! without the shortlist and unconstrained; the tool cache; the FLOP and traffic
 //! floors; the Python baselines.
 
 use std::path::Path;
@@ -110,11 +110,7 @@ pub fn measure(
     let (queries, lines) = (&inputs.queries, args.lines.max(1));
     // In process: tool loading means encoding. The cache is measured once, below.
     engine.tool_cache = None;
-    let decoding = match (engine.constrained(), engine.focus()) {
-        (false, _) => "unconstrained",
-        (true, false) => "schema-constrained, jump-forward",
-        (true, true) => "schema-constrained, jump-forward, focused arguments (`--focus`)",
-    };
+    let decoding = if engine.constrained() { "schema-constrained, jump-forward" } else { "unconstrained" };
 
     let mut sets = Vec::new();
     for (label, set) in [("1 tool", &inputs.tools1), ("20 tools", &inputs.tools20), ("200 tools", &inputs.tools200)] {
@@ -136,14 +132,6 @@ pub fn measure(
     let mut unc = run_lines_with_floors(engine, "20 tools, unconstrained", &inputs.tools20, queries, unc_lines)?;
     unc.load_ms = f64::NAN;
     engine.set_constrained(constrained);
-    // Focused decoding of the arguments (`--focus`, experimental) toggled on the 20-tool set.
-    let focus = engine.focus();
-    engine.set_focus(!focus);
-    let label = if focus { "20 tools, whole memory (without `--focus`)" } else { "20 tools, `--focus` (experimental)" };
-    eprintln!("needle bench: {label} ...");
-    let mut toggled = run_lines_with_floors(engine, label, &inputs.tools20, queries, lines)?;
-    toggled.load_ms = f64::NAN;
-    engine.set_focus(focus);
     // Loading the 20 tools from the (filled) tool cache of the children.
     engine.set_tools(Vec::new())?;
     engine.tool_cache = Some(crate::tool_cache::ToolCache::open(cache, model_dir, &engine.model.manifest.files.encoder)?);
@@ -198,7 +186,7 @@ pub fn measure(
         man.config.d_model,
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
     );
-    let all_sets: Vec<&LineStats> = sets.iter().chain([&full200, &unc, &toggled]).collect();
+    let all_sets: Vec<&LineStats> = sets.iter().chain([&full200, &unc]).collect();
     o += &LineStats::table(&all_sets, true);
     o += "\n| measure | result | target |\n|---|---|---|\n";
     o += &format!(
@@ -207,13 +195,6 @@ pub fn measure(
         mean(&s20.tokens),
         s20.errors,
         mark(median(&s20.ms) <= 15.0)
-    );
-    o += &format!(
-        "| {} (median) | {} ms ({:.1} tokens/line, {:.1} decoder calls/line) | |\n",
-        toggled.label,
-        f1(median(&toggled.ms)),
-        mean(&toggled.tokens),
-        mean(&toggled.steps)
     );
     o += &format!(
         "| growth 20 -> 200 tools (median; shortlist of {shortlist}) | {growth:+.1}% | <= 25%: {} |\n",

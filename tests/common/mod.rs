@@ -98,7 +98,7 @@ pub fn no_panic(o: &Output) {
     assert!(!err.contains("panicked"), "needle panicked:\n{err}");
 }
 
-/// A model of format 2 for the measurements of format 2 features (`--focus`, the token
+/// A model of format 2 for the measurements of format 2 features (the token
 /// shortlist's growth): `NEEDLE_V2_MODEL`, else the shipped `assets/` when it is format 2.
 /// None (skipped, said on stderr) otherwise: the shipped model is format 3 since needle-copy-80min.
 pub fn format2_model() -> Option<PathBuf> {

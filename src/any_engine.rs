@@ -10,7 +10,8 @@ use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
 use crate::copy_engine::CopyEngine;
-use crate::engine::{EncodeStats, Engine, EngineOptions, Prediction};
+use crate::decode::{EncodeStats, Prediction};
+use crate::engine::{Engine, EngineOptions};
 use crate::model::Device;
 use crate::tools::Tool;
 

@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::constrain::{Grammar, SchemaFilter, VocabTrie};
 pub use crate::copy_model::NoCallPolicy;
 use crate::copy_model::{segment, tool_text, CopyModel, Encoded, Segment};
-use crate::engine::{keep_complete_calls, validate_calls, EncodeStats, Ending, LogitsFilter, Prediction};
+use crate::decode::{argmax, keep_complete_calls, probability, validate_calls, EncodeStats, Ending, LogitsFilter, Prediction};
 use crate::model::ModelOptions;
 use crate::tools::Tool;
 
@@ -317,7 +317,7 @@ impl CopyEngine {
             (Ending::Eos, _) => {}
             (_, Some(end)) => text = keep_complete_calls(&text, end),
             (_, None) => {
-                return Err(crate::engine::OutputError {
+                return Err(crate::decode::OutputError {
                     raw_text: text,
                     reason: format!("no end of output within max_actions = {max_actions}"),
                 }
@@ -331,16 +331,6 @@ impl CopyEngine {
         prediction.raw_text = text;
         Ok((prediction, choice))
     }
-}
-
-fn argmax(logits: &[f32]) -> u32 {
-    let mut best = (0, f32::NEG_INFINITY);
-    for (i, &v) in logits.iter().enumerate() {
-        if v > best.1 {
-            best = (i, v);
-        }
-    }
-    best.0 as u32
 }
 
 /// The softmax probability of the actions `which` picks, together.
@@ -358,13 +348,4 @@ fn probability_of(logits: &[f32], which: impl Fn(usize) -> bool) -> f32 {
         }
     }
     picked / sum
-}
-
-fn probability(logits: &[f32], a: u32) -> f32 {
-    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    if !max.is_finite() {
-        return 0.0;
-    }
-    let sum: f32 = logits.iter().map(|&v| (v - max).exp()).sum();
-    (logits[a as usize] - max).exp() / sum
 }

@@ -1,9 +1,12 @@
 //! needle: a tiny tool-calling model (ONNX encoder-decoder) and the runtime that drives it.
 //!
 //! Library layout (the `needle` binary is a thin layer over it):
-//! `tools` (tool files), `render` (the model's view of a tool), `model` (manifest + ONNX
-//! sessions), `engine` (tool cache, decoding, validation), `ort_lib` (finding ONNX Runtime),
-//! `cli`, `pipe`, `repl`, `output` (the command-line front end), `eval` (BFCL scoring, `needle eval`).
+//! `tools` (tool files), `decode` (what both formats' decoding shares: the logits filter, the
+//! prediction, call validation), `constrain` (schema-constrained decoding), format 2: `render`,
+//! `model`, `engine`, `shortlist`, `tool_cache`; format 3: `copy_model`, `copy_engine`;
+//! `any_engine` (either, by the manifest), `ort_lib` (finding ONNX Runtime), `cli`, `pipe`,
+//! `repl`, `output` (the command-line front end), `eval` (`needle eval`, BFCL's checker),
+//! `bench` (`needle bench`).
 
 pub mod any_engine;
 pub mod bench;
@@ -11,6 +14,7 @@ pub mod cli;
 pub mod constrain;
 pub mod copy_engine;
 pub mod copy_model;
+pub mod decode;
 pub mod engine;
 pub mod eval;
 pub mod model;
@@ -176,7 +180,7 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -
 }
 
 /// Stderr notes about a prediction: dropped calls always, timings with --verbose.
-pub fn report_prediction(pred: &engine::Prediction, verbose: bool) {
+pub fn report_prediction(pred: &decode::Prediction, verbose: bool) {
     for bad in &pred.invalid {
         eprintln!("needle: dropped invalid call {}: {}", bad.call, bad.reason);
     }
@@ -185,7 +189,7 @@ pub fn report_prediction(pred: &engine::Prediction, verbose: bool) {
     }
     // A cut answer may miss a call the model was writing: always said. A dropped repeat is not.
     if let Some(note) = pred.ending.note() {
-        if verbose || pred.ending != engine::Ending::RepeatedCall {
+        if verbose || pred.ending != decode::Ending::RepeatedCall {
             eprintln!("needle: warning: {note}");
         }
     }
@@ -205,7 +209,7 @@ pub fn report_prediction(pred: &engine::Prediction, verbose: bool) {
 /// Answers one request as every run mode prints it: the prediction (honouring
 /// `--force-output`), its stderr notes (`report_prediction`), and the value to print: the array
 /// of calls, or with `--meta` the `{"query","calls",...}` object.
-pub fn answer(engine: &mut AnyEngine, query: &str, args: &cli::RunArgs, verbose: bool) -> Result<(engine::Prediction, serde_json::Value)> {
+pub fn answer(engine: &mut AnyEngine, query: &str, args: &cli::RunArgs, verbose: bool) -> Result<(decode::Prediction, serde_json::Value)> {
     let pred = match &args.force_output {
         Some(text) => engine.predict_forced(query, text)?,
         None => engine.predict(query)?,

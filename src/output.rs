@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use serde_json::{json, Map, Value};
 
-use crate::engine::Prediction;
+use crate::decode::Prediction;
 
 fn round(x: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);

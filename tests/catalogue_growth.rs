@@ -15,7 +15,8 @@
 mod common;
 use common::*;
 
-use needle::engine::{Engine, EngineOptions, Prediction};
+use needle::decode::Prediction;
+use needle::engine::{Engine, EngineOptions};
 use needle::tools::Tool;
 
 const SMALL: usize = 20;

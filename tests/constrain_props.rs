@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use needle::constrain::{ConstraintState, Grammar, VocabTrie};
-use needle::engine::{keep_complete_calls, Ending};
+use needle::decode::{keep_complete_calls, Ending};
 use serde_json::{json, Map, Value};
 
 const EOS: u32 = 2;
@@ -533,7 +533,7 @@ fn mask_cost() {
 #[test]
 fn forced_prefix_leaves_the_merging_token_to_the_model() {
     use needle::constrain::SchemaFilter;
-    use needle::engine::LogitsFilter;
+    use needle::decode::LogitsFilter;
     let tok = tokenizers::Tokenizer::from_file(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-model/tokenizer.json"),
     )
@@ -589,7 +589,7 @@ impl Adversary {
 fn decode_within(g: &Arc<Grammar>, v: &Arc<VocabTrie>, r: &mut Rng, adversary: Adversary, budget: usize)
     -> Result<(String, Ending), String> {
     use needle::constrain::SchemaFilter;
-    use needle::engine::LogitsFilter;
+    use needle::decode::LogitsFilter;
     let n = v.vocab_size();
     let fixed: Vec<f32> = (0..n).map(|_| (r.next() % 1000) as f32).collect();
     let mut f = SchemaFilter::new(g.clone(), v.clone());

@@ -182,7 +182,7 @@ fn jump_forward_matches_token_by_token_decoding() {
             // The first step where they differ (a line that ended there chose eos).
             let first = a.tokens.iter().zip(&b.tokens).position(|(x, y)| x != y).unwrap_or(a.tokens.len().min(b.tokens.len()));
             let eos = e.model.manifest.special_tokens.eos;
-            let at = |p: &needle::engine::Prediction| p.tokens.get(first).copied().unwrap_or(eos) as usize;
+            let at = |p: &needle::decode::Prediction| p.tokens.get(first).copied().unwrap_or(eos) as usize;
             let prefix = &a.tokens[..first];
             let one = e.logits_after(&q, prefix, true).unwrap();
             let step = e.logits_after(&q, prefix, false).unwrap();

@@ -70,7 +70,7 @@ fn chooser_and_greedy_output_match_python() {
         let (text, choice) = match e.predict_inner(query) {
             Ok((p, c)) => (p.raw_text, Some(c)),
             // Random weights rarely end their output: the error carries the text written.
-            Err(err) => (err.downcast_ref::<needle::engine::OutputError>().expect("an output error").raw_text.clone(), None),
+            Err(err) => (err.downcast_ref::<needle::decode::OutputError>().expect("an output error").raw_text.clone(), None),
         };
         assert_eq!(text, case["text"].as_str().unwrap(), "greedy output for {query:?}");
         if let Some(c) = choice {
@@ -109,7 +109,7 @@ fn constrained_output_is_valid_calls_to_the_chosen_tools() {
         let parsed: Value = serde_json::from_str(&p.raw_text).unwrap();
         // The fixture's threshold (-1) passes every line: the decoder must call, unless the
         // line was cut (the random-weight fixture may not finish a call within its budget).
-        if p.ending == needle::engine::Ending::Eos {
+        if p.ending == needle::decode::Ending::Eos {
             assert!(!parsed.as_array().unwrap().is_empty(), "{query:?}: the empty array after the chooser passed the line");
         }
         for call in parsed.as_array().unwrap() {

@@ -24,7 +24,8 @@ use std::time::Instant;
 
 use needle::any_engine::AnyEngine;
 use needle::constrain::{Grammar, SchemaFilter, VocabTrie};
-use needle::engine::{keep_complete_calls, EngineOptions, LogitsFilter};
+use needle::decode::{keep_complete_calls, LogitsFilter};
+use needle::engine::EngineOptions;
 use needle::tools::{self, Tool};
 use serde_json::{json, Value};
 

@@ -11,7 +11,7 @@ use super::children::ChildStats;
 use super::{f1, mark, mean, median, run_lines, self_hwm_kib, BenchArgs, Inputs, LineStats, Measured};
 use crate::copy_engine::CopyEngine;
 use crate::copy_model::segment;
-use crate::engine::Prediction;
+use crate::decode::Prediction;
 use crate::tools::Tool;
 
 impl Measured for CopyEngine {

@@ -249,7 +249,7 @@ fn self_hwm_kib() -> Option<u64> {
 trait Measured {
     /// Replaces the loaded tools (encoding each); returns the memory rows they make.
     fn load_tools(&mut self, tools: Vec<Tool>) -> Result<usize>;
-    fn predict(&mut self, query: &str) -> Result<crate::engine::Prediction>;
+    fn predict(&mut self, query: &str) -> Result<crate::decode::Prediction>;
     /// The query's encoder pass alone; returns the query's length in tokens.
     fn encode_query(&mut self, query: &str) -> Result<usize>;
     /// Tokens (or actions) a line may write: what a failed line counts as.

@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use super::children::ChildStats;
 use super::machine::{line_bytes, line_flops, matmul_gflops, read_gbps};
 use super::{f1, mark, mean, median, resolve, run_lines, self_hwm_kib, BenchArgs, Inputs, LineStats, Measured};
-use crate::engine::{Engine, Prediction};
+use crate::decode::Prediction;
+use crate::engine::Engine;
 use crate::tools::Tool;
 
 impl Measured for Engine {

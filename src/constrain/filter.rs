@@ -276,7 +276,7 @@ pub(super) fn walk(g: &Grammar, v: &VocabTrie, node: u32, depth: usize, states: 
 /// It also records where each call of the output starts and ends, so the engine can always end
 /// a line in a valid answer: when the output budget runs out, or when a call repeats an earlier
 /// one byte for byte (a model stuck in a loop), the output is cut after the last complete call
-/// and the array closed ([`complete_calls_end`](crate::engine::LogitsFilter::complete_calls_end)).
+/// and the array closed ([`complete_calls_end`](crate::decode::LogitsFilter::complete_calls_end)).
 pub struct SchemaFilter {
     pub state: ConstraintState,
     pub vocab: Arc<VocabTrie>,
@@ -368,7 +368,7 @@ pub(super) fn numbers_as_f64(v: Value) -> Value {
     }
 }
 
-impl crate::engine::LogitsFilter for SchemaFilter {
+impl crate::decode::LogitsFilter for SchemaFilter {
     fn begin(&mut self) {
         SchemaFilter::begin(self);
     }

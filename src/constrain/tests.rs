@@ -29,13 +29,13 @@ fn byte_vocab() -> Arc<VocabTrie> {
 
 fn feed(f: &mut SchemaFilter, text: &str) {
     for &b in text.as_bytes() {
-        crate::engine::LogitsFilter::advance(f, b as u32 + 1);
+        crate::decode::LogitsFilter::advance(f, b as u32 + 1);
     }
 }
 
 #[test]
 fn the_filter_knows_where_complete_calls_end_and_sees_a_repeat() {
-    use crate::engine::{keep_complete_calls, LogitsFilter};
+    use crate::decode::{keep_complete_calls, LogitsFilter};
     let g = Arc::new(Grammar::new(&[json!({"name": "f", "parameters": {"type": "object", "properties": {"a": {"type": "number"}}}})]));
     let mut f = SchemaFilter::new(g, byte_vocab());
     f.begin();

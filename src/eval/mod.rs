@@ -108,14 +108,14 @@ impl Predictor for crate::any_engine::AnyEngine {
     }
 }
 
-fn prediction_of(result: Result<crate::engine::Prediction>) -> Result<Prediction> {
+fn prediction_of(result: Result<crate::decode::Prediction>) -> Result<Prediction> {
     match result {
         Ok(p) => {
             let mut pred = Prediction::from_raw(p.raw_text);
             pred.printed = Some(p.calls);
             Ok(pred)
         }
-        Err(e) => match e.downcast_ref::<crate::engine::OutputError>() {
+        Err(e) => match e.downcast_ref::<crate::decode::OutputError>() {
             Some(oe) => Ok(Prediction { raw: oe.raw_text.clone(), calls: Err(oe.reason.clone()), printed: None }),
             None => Err(e),
         },

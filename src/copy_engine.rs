@@ -24,8 +24,8 @@ use serde_json::Value;
 
 use crate::constrain::{Grammar, SchemaFilter, VocabTrie};
 pub use crate::copy_model::NoCallPolicy;
-use crate::copy_model::{segment, tool_text, CopyModel, Encoded, Segment};
-use crate::decode::{argmax, keep_complete_calls, probability, validate_calls, EncodeStats, Ending, LogitsFilter, Prediction};
+use crate::copy_model::{segment, tool_text, CopyModel, Decoder, Encoded, KvCache, Memory, Segment};
+use crate::decode::{ended_text, greedy, validate_calls, DecodeStep, EncodeStats, Ending, LogitsFilter, NoFilter, Prediction};
 use crate::model::ModelOptions;
 use crate::tools::Tool;
 
@@ -218,118 +218,99 @@ impl CopyEngine {
                 .collect();
             SchemaFilter::new(Arc::new(Grammar::new(&tools)), Arc::new(VocabTrie::new(actions, Some(eos))))
         });
-        if let Some(f) = filter.as_mut() {
-            LogitsFilter::begin(f);
-        }
-
+        let floor = match self.no_call {
+            NoCallPolicy::Chooser => f32::INFINITY,
+            NoCallPolicy::Decoder => man.no_call_min_probability,
+        };
+        let mut step = CopyStep {
+            decoder: &mut self.model.decoder,
+            memory: &memory,
+            cache: None,
+            coverage: vec![0.0f32; memory.len],
+            vocab: v,
+            n_actions,
+            floor,
+            action_text: &action_text,
+        };
+        step.cache = Some(step.decoder.empty_cache()?);
         let max_actions = self.max_actions;
-        let mut cache = self.model.decoder.empty_cache()?;
-        let mut coverage = vec![0.0f32; memory.len];
-        let mut input: Vec<i64> = vec![bos as i64];
-        let mut actions: Vec<u32> = Vec::new();
-        let mut ending = Ending::Eos;
-        loop {
-            let room = max_actions - actions.len();
-            if let Some(forced) = filter.as_mut().and_then(|f| f.forced_tokens(room)) {
-                let take = forced.len().min(room);
-                for &a in &forced[..take] {
-                    actions.push(a);
-                    if let Some(f) = filter.as_mut() {
-                        LogitsFilter::advance(f, a);
-                    }
-                    input.push(a as i64);
-                }
-                prediction.forced += take;
-                if take < forced.len() {
-                    ending = Ending::Budget;
-                    break;
-                }
-                if filter.as_ref().is_some_and(|f| f.repeated_call()) {
-                    ending = Ending::RepeatedCall;
-                    break;
-                }
-            }
-            for &a in &input {
-                if a as usize >= v {
-                    coverage[a as usize - v] = 1.0;
-                }
-            }
-            let last = *input.last().unwrap_or(&(bos as i64));
-            let prev = if last as usize >= v { last - v as i64 } else { -2 };
-            cache = self.model.decoder.forward(&input, &cache, prev, &coverage, &memory, &mut self.logits)?;
-            prediction.steps += 1;
-            if self.logits.len() != n_actions {
-                bail!("decoder.onnx returned {} logits, expected {n_actions} (vocabulary + memory)", self.logits.len());
-            }
-            let raw = self.logits.clone();
-            if let Some(f) = filter.as_mut() {
-                LogitsFilter::mask_logits(f, &mut self.logits);
-            }
-            // The empty array stands only when its probability reaches the floor: never under the
-            // chooser policy (the chooser said a tool fits), else the manifest's calibrated floor.
-            let floor = match self.no_call {
-                NoCallPolicy::Chooser => f32::INFINITY,
-                NoCallPolicy::Decoder => man.no_call_min_probability,
-            };
-            if floor > 0.0 && actions.len() <= 1 {
-                let written: String = actions.iter().map(|&a| action_text(a as usize)).collect();
-                if written.is_empty() || written == "[" {
-                    let closes = if written.is_empty() { "[]" } else { "]" };
-                    let closing = |a: usize| action_text(a).starts_with(closes);
-                    if probability_of(&self.logits, closing) < floor {
-                        for (a, l) in self.logits.iter_mut().enumerate() {
-                            if closing(a) {
-                                *l = f32::NEG_INFINITY;
-                            }
-                        }
-                    }
-                }
-            }
-            let a = argmax(&self.logits);
-            if self.logits[a as usize] == f32::NEG_INFINITY {
-                ending = Ending::Stuck;
-                break;
-            }
-            prediction.confidence = prediction.confidence.min(probability(&raw, a));
-            if a == eos {
-                break;
-            }
-            if actions.len() >= max_actions {
-                ending = Ending::Budget;
-                break;
-            }
-            actions.push(a);
-            if let Some(f) = filter.as_mut() {
-                LogitsFilter::advance(f, a);
-            }
-            if filter.as_ref().is_some_and(|f| f.repeated_call()) {
-                ending = Ending::RepeatedCall;
-                break;
-            }
-            input.clear();
-            input.push(a as i64);
-        }
-        let mut text: String = actions.iter().map(|&a| action_text(a as usize)).collect();
-        prediction.tokens = actions;
-        prediction.ending = ending;
+        let mut no_filter = NoFilter;
+        let filter: &mut dyn LogitsFilter = match filter.as_mut() {
+            Some(f) => f,
+            None => &mut no_filter,
+        };
+        let mut raw = Vec::new();
+        let decoded = greedy(&mut step, filter, (bos, eos), max_actions, &mut self.logits, &mut raw)?;
+        let text: String = decoded.tokens.iter().map(|&a| action_text(a as usize)).collect();
+        let text = ended_text(text, decoded.ending, filter, &format!("max_actions = {max_actions}"))?;
+        prediction.tokens = decoded.tokens;
+        prediction.steps = decoded.steps;
+        prediction.forced = decoded.forced;
+        prediction.confidence = decoded.confidence;
+        prediction.ending = decoded.ending;
         prediction.ms = start.elapsed().as_secs_f64() * 1e3;
-        match (ending, filter.as_ref().and_then(|f| f.complete_calls_end())) {
-            (Ending::Eos, _) => {}
-            (_, Some(end)) => text = keep_complete_calls(&text, end),
-            (_, None) => {
-                return Err(crate::decode::OutputError {
-                    raw_text: text,
-                    reason: format!("no end of output within max_actions = {max_actions}"),
-                }
-                .into())
-            }
-        }
         let tools: Vec<&Tool> = self.tools().collect();
         let (calls, invalid) = validate_calls(&tools, &text)?;
         prediction.calls = calls;
         prediction.invalid = invalid;
         prediction.raw_text = text;
         Ok((prediction, choice))
+    }
+}
+
+/// The format 3 decoder of one line: the line's memory, the self-attention cache, which memory
+/// positions have been copied (`coverage`), and the no-call floor.
+struct CopyStep<'a, T: Fn(usize) -> &'a str> {
+    decoder: &'a mut Decoder,
+    memory: &'a Memory,
+    cache: Option<KvCache>,
+    coverage: Vec<f32>,
+    /// Output vocabulary size: actions from here on copy memory positions.
+    vocab: usize,
+    n_actions: usize,
+    /// The decoder's `[]` stands only when its probability reaches this (infinite under the
+    /// chooser policy: the chooser said a tool fits).
+    floor: f32,
+    action_text: &'a T,
+}
+
+impl<'a, T: Fn(usize) -> &'a str> DecodeStep for CopyStep<'a, T> {
+    fn feed(&mut self, input: &[i64], logits: &mut Vec<f32>) -> Result<usize> {
+        let v = self.vocab;
+        for &a in input {
+            if a as usize >= v {
+                self.coverage[a as usize - v] = 1.0;
+            }
+        }
+        let last = *input.last().expect("greedy feeds at least one action");
+        let prev = if last as usize >= v { last - v as i64 } else { -2 };
+        let cache = self.cache.take().expect("the cache is put back after every call");
+        self.cache = Some(self.decoder.forward(input, &cache, prev, &self.coverage, self.memory, logits)?);
+        if logits.len() != self.n_actions {
+            bail!("decoder.onnx returned {} logits, expected {} (vocabulary + memory)", logits.len(), self.n_actions);
+        }
+        Ok(1)
+    }
+
+    /// The empty array stands only when its probability reaches the floor: while nothing or
+    /// only `[` is written, closing it is taken away below the floor.
+    fn adjust(&mut self, written: &[u32], logits: &mut [f32]) {
+        if self.floor <= 0.0 || written.len() > 1 {
+            return;
+        }
+        let text: String = written.iter().map(|&a| (self.action_text)(a as usize)).collect();
+        if !(text.is_empty() || text == "[") {
+            return;
+        }
+        let closes = if text.is_empty() { "[]" } else { "]" };
+        let closing = |a: usize| (self.action_text)(a).starts_with(closes);
+        if probability_of(logits, closing) < self.floor {
+            for (a, l) in logits.iter_mut().enumerate() {
+                if closing(a) {
+                    *l = f32::NEG_INFINITY;
+                }
+            }
+        }
     }
 }
 

@@ -217,3 +217,101 @@ pub fn probability(logits: &[f32], token: u32) -> f32 {
     let sum: f32 = logits.iter().map(|&v| (v - max).exp()).sum();
     (logits[token as usize] - max).exp() / sum
 }
+
+/// One line's decoder as [`greedy`] drives it (format 2: `engine.rs`, format 3:
+/// `copy_engine.rs`).
+pub trait DecodeStep {
+    /// Feeds `input` (the tokens since the last call: `bos` on the first, then any forced
+    /// tokens and the chosen one) after the line's cache and writes the next token's logits
+    /// into `logits`. Returns the decoder calls it took.
+    fn feed(&mut self, input: &[i64], logits: &mut Vec<f32>) -> Result<usize>;
+    /// A last change to the filtered logits before the choice, given the tokens written so far
+    /// (format 3: the no-call floor). Default: none.
+    fn adjust(&mut self, _written: &[u32], _logits: &mut [f32]) {}
+}
+
+/// What [`greedy`] decoded (the `Prediction` fields it decides).
+pub struct Greedy {
+    /// Written tokens (without `bos`/`eos`), forced ones included.
+    pub tokens: Vec<u32>,
+    pub steps: usize,
+    pub forced: usize,
+    pub confidence: f32,
+    pub ending: Ending,
+}
+
+/// Greedy decoding of one line through `filter`, up to `eos` or `max` tokens. Before every
+/// decoder call the filter may force tokens (jump-forward): they ride along in that call's
+/// input and the model does not choose them. Every chosen token is the argmax of the filtered
+/// (then `adjust`ed) logits; `confidence` is the lowest unfiltered softmax probability of a
+/// chosen token, `eos` included. `logits` and `raw` are the caller's buffers (kept between lines).
+pub fn greedy(
+    step: &mut dyn DecodeStep,
+    filter: &mut dyn LogitsFilter,
+    (bos, eos): (u32, u32),
+    max: usize,
+    logits: &mut Vec<f32>,
+    raw: &mut Vec<f32>,
+) -> Result<Greedy> {
+    let mut out = Greedy { tokens: Vec::new(), steps: 0, forced: 0, confidence: 1.0, ending: Ending::Eos };
+    let mut input = vec![bos as i64];
+    filter.begin();
+    loop {
+        // Jump-forward: tokens the filter forces ride along in this decoder call.
+        let room = max - out.tokens.len();
+        if let Some(forced) = filter.forced_tokens(room) {
+            let take = forced.len().min(room);
+            for &t in &forced[..take] {
+                out.tokens.push(t);
+                filter.advance(t);
+                input.push(t as i64);
+            }
+            out.forced += take;
+            if take < forced.len() {
+                out.ending = Ending::Budget;
+                break;
+            }
+            if filter.repeated_call() {
+                out.ending = Ending::RepeatedCall;
+                break;
+            }
+        }
+        out.steps += step.feed(&input, logits)?;
+        raw.clone_from(logits);
+        filter.mask_logits(logits);
+        step.adjust(&out.tokens, logits);
+        let token = argmax(logits);
+        if logits[token as usize] == f32::NEG_INFINITY {
+            out.ending = Ending::Stuck;
+            break;
+        }
+        out.confidence = out.confidence.min(probability(raw, token));
+        if token == eos {
+            break;
+        }
+        if out.tokens.len() >= max {
+            out.ending = Ending::Budget;
+            break;
+        }
+        out.tokens.push(token);
+        filter.advance(token);
+        if filter.repeated_call() {
+            out.ending = Ending::RepeatedCall;
+            break;
+        }
+        input.clear();
+        input.push(token as i64);
+    }
+    Ok(out)
+}
+
+/// The text of a decoded line as it is validated: as written when it ended with `eos`, else cut
+/// after its last complete call (`LogitsFilter::complete_calls_end`); a line the filter cannot
+/// cut is an [`OutputError`] (`budget` names the limit, e.g. `max_output_tokens = 128`).
+pub fn ended_text(text: String, ending: Ending, filter: &dyn LogitsFilter, budget: &str) -> Result<String> {
+    match (ending, filter.complete_calls_end()) {
+        (Ending::Eos, _) => Ok(text),
+        (_, Some(end)) => Ok(keep_complete_calls(&text, end)),
+        (_, None) => Err(OutputError { raw_text: text, reason: format!("no end of output within {budget}") }.into()),
+    }
+}

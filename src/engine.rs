@@ -46,8 +46,7 @@ use serde_json::Value;
 
 use crate::constrain::{Grammar, SchemaFilter, VocabTrie};
 use crate::decode::{
-    argmax, keep_complete_calls, probability, validate_calls, EncodeStats, Ending, InvalidCall, LogitsFilter, NoFilter,
-    OutputError, Prediction,
+    ended_text, greedy, validate_calls, DecodeStep, EncodeStats, Greedy, InvalidCall, LogitsFilter, NoFilter, Prediction,
 };
 use crate::model::{segment, KvCache, Model, ModelOptions};
 use crate::render::render_tool;
@@ -386,79 +385,14 @@ impl Engine {
         let query_truncated = self.encode_query(query)?;
 
         let special = self.model.manifest.special_tokens.clone();
-        let mut cache = self.model.decoder.empty_cache()?;
-        let mut input = vec![special.bos as i64];
-        let mut tokens = Vec::new();
-        let mut confidence = 1.0f32;
-        let mut steps = 0;
-        let mut forced_n = 0;
-        let mut ending = Ending::Eos;
-        filter.begin();
-        loop {
-            // Jump-forward: tokens the filter forces ride along in this decoder call.
-            let room = self.max_output_tokens - tokens.len();
-            if let Some(forced) = filter.forced_tokens(room) {
-                let take = forced.len().min(room);
-                for &t in &forced[..take] {
-                    tokens.push(t);
-                    filter.advance(t);
-                    input.push(t as i64);
-                }
-                forced_n += take;
-                if take < forced.len() {
-                    ending = Ending::Budget;
-                    break;
-                }
-                if filter.repeated_call() {
-                    ending = Ending::RepeatedCall;
-                    break;
-                }
-            }
-            cache = self.feed(&input, cache, self.jump_forward)?;
-            steps += if self.jump_forward { 1 } else { input.len() };
-            self.raw_logits.clone_from(&self.logits);
-            filter.mask_logits(&mut self.logits);
-            let token = argmax(&self.logits);
-            if self.logits[token as usize] == f32::NEG_INFINITY {
-                ending = Ending::Stuck;
-                break;
-            }
-            confidence = confidence.min(probability(&self.raw_logits, token));
-            if token == special.eos {
-                break;
-            }
-            if tokens.len() >= self.max_output_tokens {
-                ending = Ending::Budget;
-                break;
-            }
-            tokens.push(token);
-            filter.advance(token);
-            if filter.repeated_call() {
-                ending = Ending::RepeatedCall;
-                break;
-            }
-            input.clear();
-            input.push(token as i64);
-        }
-        let mut raw_text = self.model.decode_ids(&tokens)?;
-        let finished = match (ending, filter.complete_calls_end()) {
-            (Ending::Eos, _) => true,
-            (_, Some(end)) => {
-                raw_text = keep_complete_calls(&raw_text, end);
-                true
-            }
-            (_, None) => false,
-        };
-        if !finished {
-            return Err(OutputError {
-                raw_text,
-                reason: format!(
-                    "no end of output within max_output_tokens = {}",
-                    self.max_output_tokens
-                ),
-            }
-            .into());
-        }
+        let max = self.max_output_tokens;
+        let (mut logits, mut raw) = (std::mem::take(&mut self.logits), std::mem::take(&mut self.raw_logits));
+        let cache = self.model.decoder.empty_cache()?;
+        let decoded = greedy(&mut Seq2SeqStep { engine: self, cache: Some(cache) }, filter, (special.bos, special.eos), max, &mut logits, &mut raw);
+        (self.logits, self.raw_logits) = (logits, raw);
+        let Greedy { tokens, steps, forced, confidence, ending } = decoded?;
+        let raw_text = self.model.decode_ids(&tokens)?;
+        let raw_text = ended_text(raw_text, ending, filter, &format!("max_output_tokens = {max}"))?;
         let (calls, invalid) = self.validate_output(&raw_text)?;
         Ok(Prediction {
             calls,
@@ -467,7 +401,7 @@ impl Engine {
             tokens,
             ending,
             steps,
-            forced: forced_n,
+            forced,
             confidence,
             ms: start.elapsed().as_secs_f64() * 1e3,
             query_truncated,
@@ -484,18 +418,19 @@ impl Engine {
         let cache = self.model.decoder.empty_cache()?;
         let bos = self.model.manifest.special_tokens.bos as i64;
         let input: Vec<i64> = std::iter::once(bos).chain(tokens.iter().map(|&t| t as i64)).collect();
-        self.feed(&input, cache, one_call)?;
-        Ok(self.logits.clone())
+        let mut logits = Vec::new();
+        self.feed(&input, cache, one_call, &mut logits)?;
+        Ok(logits)
     }
 
     /// Feeds `input` after `cache` in one decoder call (or, `one_call` false, one call per
-    /// token); either way `self.logits` ends as the logits after the last token. The memory is
+    /// token); either way `logits` ends as the logits after the last token. The memory is
     /// that of every (shortlisted) tool and the query.
-    fn feed(&mut self, input: &[i64], mut cache: KvCache, one_call: bool) -> Result<KvCache> {
+    fn feed(&mut self, input: &[i64], mut cache: KvCache, one_call: bool, logits: &mut Vec<f32>) -> Result<KvCache> {
         let chunk = if one_call { input.len() } else { 1 };
         let mem = if self.shortlisted { &self.short } else { &self.memory };
         for part in input.chunks(chunk) {
-            cache = self.model.decoder.forward(part, &cache, &mem.k, &mem.v, &mem.mask, &mut self.logits)?;
+            cache = self.model.decoder.forward(part, &cache, &mem.k, &mem.v, &mem.mask, logits)?;
         }
         Ok(cache)
     }
@@ -515,6 +450,22 @@ impl Engine {
     pub fn validate_output(&self, text: &str) -> Result<(Vec<Value>, Vec<InvalidCall>)> {
         let tools: Vec<&Tool> = self.tools().collect();
         validate_calls(&tools, text)
+    }
+}
+
+/// The format 2 decoder of one line: the memory of every (shortlisted) tool and the query, and
+/// the self-attention cache.
+struct Seq2SeqStep<'a> {
+    engine: &'a mut Engine,
+    cache: Option<KvCache>,
+}
+
+impl DecodeStep for Seq2SeqStep<'_> {
+    fn feed(&mut self, input: &[i64], logits: &mut Vec<f32>) -> Result<usize> {
+        let cache = self.cache.take().expect("the cache is put back after every call");
+        let one_call = self.engine.jump_forward;
+        self.cache = Some(self.engine.feed(input, cache, one_call, logits)?);
+        Ok(if one_call { 1 } else { input.len() })
     }
 }
 

@@ -13,7 +13,9 @@
 //! The engine is reached through the [`Predictor`] trait so that the driver is testable without a
 //! model; the `impl Predictor` adapters below are the only engine-specific code.
 
+mod pyvalue;
 pub mod score;
+mod tally;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -26,7 +28,8 @@ use serde_json::{json, Value};
 
 use crate::tools::{self, Tool};
 use crate::InputError;
-pub use score::{check_row, Accumulator};
+pub use score::check_row;
+pub use tally::{Accumulator, CategoryScore};
 
 /// Arguments of `needle eval`.
 #[derive(clap::Args, Debug, Clone)]

@@ -228,9 +228,9 @@ impl ConstraintState {
         let mut phase = None;
         for st in &self.st.stacks {
             let p = match st.as_slice() {
-                [Frame::Root { ph: 0, .. }] => RootPhase::Start,
-                [Frame::Root { ph: 1 | 3, .. }] => RootPhase::BeforeCall,
-                [Frame::Root { ph: 2, .. }] => RootPhase::AfterCall,
+                [Frame::Root { at: RootAt::Start, .. }] => RootPhase::Start,
+                [Frame::Root { at: RootAt::Open | RootAt::AfterComma, .. }] => RootPhase::BeforeCall,
+                [Frame::Root { at: RootAt::AfterCall, .. }] => RootPhase::AfterCall,
                 [Frame::Root { .. }] => RootPhase::Done,
                 _ => return None,
             };

@@ -52,7 +52,7 @@ pub(super) enum Node {
 }
 
 #[derive(Clone, Debug, Default)]
-pub(super) struct LNode {
+pub(super) struct LitNode {
     pub(super) children: Vec<(u8, u32)>,
     /// Index of the literal ending here, or NONE.
     pub(super) term: u32,
@@ -70,7 +70,7 @@ pub(super) struct ToolInfo {
 #[derive(Clone, Debug)]
 pub struct Grammar {
     pub(super) nodes: Vec<Node>,
-    pub(super) lits: Vec<LNode>,
+    pub(super) lits: Vec<LitNode>,
     pub(super) call_root: u32,
     pub(super) tools: Vec<ToolInfo>,
     pub(super) opts: GrammarOptions,
@@ -233,7 +233,7 @@ impl Grammar {
         g.nodes.push(Node::Arr { items: ANY, min: 0, max: u32::MAX });
         g.nodes.push(Node::FreeObj);
         let t = g.lit_node(vec![b"true".to_vec(), b"false".to_vec(), b"null".to_vec()]);
-        debug_assert_eq!(t, TFN);
+        debug_assert_eq!(t, TRUE_FALSE_NULL);
         g.nodes.push(Node::Calls);
         debug_assert_eq!(g.nodes.len() as u32, CALLS + 1);
 
@@ -287,7 +287,7 @@ impl Grammar {
     }
 
     pub(super) fn new_lnode(&mut self) -> u32 {
-        self.lits.push(LNode { children: Vec::new(), term: NONE, mask: 0 });
+        self.lits.push(LitNode { children: Vec::new(), term: NONE, mask: 0 });
         (self.lits.len() - 1) as u32
     }
 

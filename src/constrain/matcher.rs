@@ -5,7 +5,7 @@ use super::*;
 
 /// Free string content state.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) struct StrS {
+pub(super) struct StringState {
     /// Content bytes still allowed.
     pub(super) rem: u16,
     /// 0 none, 1 after `\`, 2..=5 inside `\uXXXX` after (esc-2) hex digits.
@@ -16,9 +16,9 @@ pub(super) struct StrS {
     pub(super) hi: u8,
 }
 
-impl StrS {
-    pub(super) fn new(rem: u16) -> StrS {
-        StrS { rem, esc: 0, need: 0, lo: 0, hi: 0 }
+impl StringState {
+    pub(super) fn new(rem: u16) -> StringState {
+        StringState { rem, esc: 0, need: 0, lo: 0, hi: 0 }
     }
 
     /// Bytes needed to finish the escape / UTF-8 sequence in progress.
@@ -47,7 +47,7 @@ pub(super) enum Out {
     Start(u32),
 }
 
-pub(super) fn str_feed(s: &mut StrS, b: u8) -> Out {
+pub(super) fn str_feed(s: &mut StringState, b: u8) -> Out {
     if s.esc == 1 {
         match b {
             b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => s.esc = 0,
@@ -116,51 +116,127 @@ pub(super) fn str_feed(s: &mut StrS, b: u8) -> Out {
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Frame {
-    /// ph: 0 start, 1 after `[`, 2 after a call, 3 after `,`, 4 done.
+    /// The output's array; `calls` written so far.
     Root {
-        ph: u8,
+        at: RootAt,
         calls: u16,
     },
-    /// ph: 0 in the `{"name":..,"arguments":` prefix (at `node`), 5 expecting the arguments,
-    /// 1 after the arguments (expecting `}`).
+    /// One call object (`tool`: its tool once the name is complete).
     Call {
-        ph: u8,
+        at: CallAt,
         node: u32,
         tool: u32,
     },
     Lit {
         node: u32,
     },
-    Str(StrS),
-    /// ph: 1 after `-`, 2 `0`, 3 integer digits, 4 after `.`, 5 fraction digits, 6 after `e`,
-    /// 7 after the exponent sign, 8 exponent digits. `mant` holds all digits read (saturating).
+    Str(StringState),
+    /// A number. `mantissa` holds all digits read (saturating), `frac_len` the fraction digits, `exp_len`
+    /// the exponent digits, `len` all characters.
     Num {
         node: u32,
-        ph: u8,
+        at: NumAt,
         neg: bool,
         len: u8,
-        flen: u8,
-        elen: u8,
-        mant: u64,
+        frac_len: u8,
+        exp_len: u8,
+        mantissa: u64,
     },
-    /// ph: 0 after `{`, 1 in a key (trie `key`), 2 after a key, 5 after `:`, 3 after a value,
-    /// 4 after `,`. `last` is the index of the last key written (-1 before any).
+    /// An object of a schema; `key`: the key trie node while in a key; `last`: the index of the
+    /// last key written (-1 before any).
     Obj {
         node: u32,
-        ph: u8,
+        at: ObjAt,
         last: i8,
         key: u32,
     },
-    /// ph: 0 after `{`, 2 after a key, 5 after `:`, 3 after a value, 4 after `,`.
+    /// An object of any keys (its keys are strings, never `ObjAt::InKey`).
     FreeObj {
-        ph: u8,
+        at: ObjAt,
     },
-    /// ph: 0 after `[`, 1 after a value, 2 after `,`.
+    /// An array; `count` items so far.
     Arr {
         node: u32,
-        ph: u8,
+        at: ArrAt,
         count: u32,
     },
+}
+
+/// Where the output's array is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum RootAt {
+    /// Nothing written.
+    Start,
+    /// After `[`.
+    Open,
+    /// After a call object.
+    AfterCall,
+    /// After `,`.
+    AfterComma,
+    /// After `]`.
+    Closed,
+}
+
+/// Where a call object is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum CallAt {
+    /// In the `{"name":..,"arguments":` prefix (the literal trie at `node`).
+    Prefix,
+    /// The prefix is complete: the arguments object comes next.
+    Arguments,
+    /// After the arguments: only `}` may follow.
+    AfterArguments,
+}
+
+/// Where a number is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum NumAt {
+    /// Nothing read yet.
+    Start,
+    /// After `-`.
+    Minus,
+    /// After a leading `0`.
+    Zero,
+    /// In the integer digits.
+    Int,
+    /// After `.`.
+    Dot,
+    /// In the fraction digits.
+    Frac,
+    /// After `e` / `E`.
+    Exp,
+    /// After the exponent's sign.
+    ExpSign,
+    /// In the exponent digits.
+    ExpDigits,
+}
+
+/// Where an object is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum ObjAt {
+    /// After `{`.
+    Open,
+    /// In a key (schema objects only).
+    InKey,
+    /// After a key.
+    AfterKey,
+    /// After `:`.
+    AfterColon,
+    /// After a value.
+    AfterValue,
+    /// After `,`.
+    AfterComma,
+}
+
+/// Where an array is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum ArrAt {
+    /// After `[`.
+    Open,
+    /// After an item.
+    AfterItem,
+    /// After `,`.
+    AfterComma,
 }
 
 pub(super) fn above(last: i8) -> u64 {
@@ -211,7 +287,7 @@ impl Clone for State {
 
 impl State {
     pub(super) fn new() -> State {
-        State { stacks: vec![vec![Frame::Root { ph: 0, calls: 0 }]] }
+        State { stacks: vec![vec![Frame::Root { at: RootAt::Start, calls: 0 }]] }
     }
 
     /// Advances by one byte. On `false` the state is garbage (callers keep a copy).
@@ -254,13 +330,13 @@ impl State {
     }
 
     pub(super) fn is_complete(&self) -> bool {
-        self.stacks.iter().any(|s| matches!(s.as_slice(), [Frame::Root { ph: 4, .. }]))
+        self.stacks.iter().any(|s| matches!(s.as_slice(), [Frame::Root { at: RootAt::Closed, .. }]))
     }
 
     /// When every alternative is inside free string content at a clean point: the largest
     /// content budget left.
-    pub(super) fn free_string_top(&self) -> Option<StrS> {
-        let mut best: Option<StrS> = None;
+    pub(super) fn free_string_top(&self) -> Option<StringState> {
+        let mut best: Option<StringState> = None;
         for st in &self.stacks {
             match st.last() {
                 Some(Frame::Str(s)) if s.clean() => {

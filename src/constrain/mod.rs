@@ -72,5 +72,5 @@ const NULL: u32 = 4;
 const ANY_NUM: u32 = 5;
 const ANY_ARR: u32 = 6;
 const FREE_OBJ: u32 = 7;
-const TFN: u32 = 8; // true / false / null (scalars of Any other than strings and numbers)
+const TRUE_FALSE_NULL: u32 = 8; // true / false / null (scalars of Any other than strings and numbers)
 const CALLS: u32 = 9; // one call object of the output array

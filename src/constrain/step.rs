@@ -21,15 +21,15 @@ impl Grammar {
     }
 
     pub(super) fn num_complete(&self, f: &Frame) -> bool {
-        let Frame::Num { node, ph, neg, flen, mant, .. } = *f else { return false };
-        if !matches!(ph, 2 | 3 | 5 | 8) {
+        let Frame::Num { node, at, neg, frac_len, mantissa, .. } = *f else { return false };
+        if !matches!(at, NumAt::Zero | NumAt::Int | NumAt::Frac | NumAt::ExpDigits) {
             return false;
         }
         let (_, min, max, _) = self.num_params(node);
-        if ph == 8 {
+        if at == NumAt::ExpDigits {
             return true; // exponents only when unbounded
         }
-        let mut x = mant as f64 / pow10(flen as i32);
+        let mut x = mantissa as f64 / pow10(frac_len as i32);
         if neg {
             x = -x;
         }
@@ -38,14 +38,14 @@ impl Grammar {
 
     /// Can the number prefix still be completed within the length cap and the bounds?
     pub(super) fn num_feasible(&self, f: &Frame) -> bool {
-        let Frame::Num { node, ph, neg, len, flen, mant, .. } = *f else { return false };
+        let Frame::Num { node, at, neg, len, frac_len, mantissa, .. } = *f else { return false };
         let cap = self.opts.max_number_chars;
         if len > cap {
             return false;
         }
         let rc = (cap - len) as i32; // characters left
-        let need = match ph {
-            1 | 4 | 6 | 7 => 1,
+        let need = match at {
+            NumAt::Minus | NumAt::Dot | NumAt::Exp | NumAt::ExpSign => 1,
             _ => 0,
         };
         if need > rc {
@@ -56,16 +56,16 @@ impl Grammar {
             return true;
         }
         // Bounded numbers keep at most MAX_SIG_DIGITS significant digits, so that their value
-        // (mant / 10^flen) is exactly what a JSON parser computes.
-        if mant > MAX_SIG_MANT {
+        // (mantissa / 10^frac_len) is exactly what a JSON parser computes.
+        if mantissa > MAX_SIG_MANT {
             return false;
         }
-        let rd = MAX_SIG_DIGITS - mant.checked_ilog10().map_or(0, |l| l as i32 + 1); // digits left
-        let m = mant as f64;
+        let rd = MAX_SIG_DIGITS - mantissa.checked_ilog10().map_or(0, |l| l as i32 + 1); // digits left
+        let m = mantissa as f64;
         // fraction digits possible after k more integer digits (and a '.')
         let frac = |k: i32| if integer { 0 } else { (rc - k - 1).min(rd - k).max(0) };
-        match ph {
-            1 => {
+        match at {
+            NumAt::Minus => {
                 // "-0" + fraction (numbers only)
                 let f0 = if integer { 0 } else { (rc - 2).min(rd).max(0) };
                 if f0 >= 1 && Self::mag_ok(true, 0.0, 1.0 - pow10(-f0), min, max) {
@@ -78,70 +78,72 @@ impl Grammar {
                     Self::mag_ok(true, a, b, min, max)
                 })
             }
-            2 => {
+            NumAt::Zero => {
                 let f = if integer { 0 } else { (rc - 1).min(rd).max(0) };
                 let b = if f >= 1 { 1.0 - pow10(-f) } else { 0.0 };
                 Self::mag_ok(neg, 0.0, b, min, max)
             }
-            3 => (0..=rc.min(rd)).any(|k| {
+            NumAt::Int => (0..=rc.min(rd)).any(|k| {
                 let a = m * pow10(k);
                 let f = frac(k);
                 let b = if f >= 1 { a + pow10(k) - pow10(-f) } else { a + pow10(k) - 1.0 };
                 Self::mag_ok(neg, a, b, min, max)
             }),
-            4 => {
+            NumAt::Dot => {
                 let f = rc.min(rd);
                 f >= 1 && Self::mag_ok(neg, m, m + 1.0 - pow10(-f), min, max)
             }
-            5 => {
+            NumAt::Frac => {
                 let f = rc.min(rd).max(0);
-                let x = m / pow10(flen as i32);
-                let b = x + pow10(-(flen as i32)) - pow10(-(flen as i32 + f));
+                let x = m / pow10(frac_len as i32);
+                let b = x + pow10(-(frac_len as i32)) - pow10(-(frac_len as i32 + f));
                 Self::mag_ok(neg, x, b, min, max)
             }
-            _ => false, // exponents are only generated for unbounded numbers
+            // Exponents are only generated for unbounded numbers; a fed number is never at Start.
+            NumAt::Start | NumAt::Exp | NumAt::ExpSign | NumAt::ExpDigits => false,
         }
     }
 
     pub(super) fn num_feed(&self, f: &mut Frame, b: u8) -> Out {
-        let Frame::Num { node, ph, neg, len, flen, elen, mant } = *f else { return Out::Reject };
+        let Frame::Num { node, at, neg, len, frac_len, exp_len, mantissa } = *f else { return Out::Reject };
         let (integer, _, _, exp) = self.num_params(node);
-        let (mut ph2, mut neg2, mut flen2, mut elen2, mut mant2) = (ph, neg, flen, elen, mant);
+        let (mut at2, mut neg2, mut frac_len2, mut exp_len2, mut mantissa2) = (at, neg, frac_len, exp_len, mantissa);
         let digit = b.is_ascii_digit();
         let d = b.wrapping_sub(b'0') as u64;
-        match (ph, b) {
-            (0, b'-') => {
-                ph2 = 1;
+        use NumAt::*;
+        match (at, b) {
+            (Start, b'-') => {
+                at2 = Minus;
                 neg2 = true;
             }
-            (0 | 1, b'0') => {
+            (Start | Minus, b'0') => {
                 if integer && neg {
                     return Out::Reject; // no "-0" for integers
                 }
-                ph2 = 2;
+                at2 = Zero;
             }
-            (0 | 1, b'1'..=b'9') => {
-                ph2 = 3;
-                mant2 = d;
+            (Start | Minus, b'1'..=b'9') => {
+                at2 = Int;
+                mantissa2 = d;
             }
-            (3, _) if digit => mant2 = mant.saturating_mul(10).saturating_add(d),
-            (2 | 3, b'.') if !integer => ph2 = 4,
-            (4 | 5, _) if digit => {
-                ph2 = 5;
-                mant2 = mant.saturating_mul(10).saturating_add(d);
-                flen2 = flen + 1;
+            (Int, _) if digit => mantissa2 = mantissa.saturating_mul(10).saturating_add(d),
+            (Zero | Int, b'.') if !integer => at2 = Dot,
+            (Dot | Frac, _) if digit => {
+                at2 = Frac;
+                mantissa2 = mantissa.saturating_mul(10).saturating_add(d);
+                frac_len2 = frac_len + 1;
             }
-            (2 | 3 | 5, b'e' | b'E') if exp => ph2 = 6,
-            (6, b'+' | b'-') => ph2 = 7,
-            (6..=8, _) if digit && elen < MAX_EXP_DIGITS => {
-                ph2 = 8;
-                elen2 = elen + 1;
+            (Zero | Int | Frac, b'e' | b'E') if exp => at2 = Exp,
+            (Exp, b'+' | b'-') => at2 = ExpSign,
+            (Exp | ExpSign | ExpDigits, _) if digit && exp_len < MAX_EXP_DIGITS => {
+                at2 = ExpDigits;
+                exp_len2 = exp_len + 1;
             }
             _ => {
-                return if ph != 0 && self.num_complete(f) { Out::PopRefeed } else { Out::Reject };
+                return if at != Start && self.num_complete(f) { Out::PopRefeed } else { Out::Reject };
             }
         }
-        let nf = Frame::Num { node, ph: ph2, neg: neg2, len: len + 1, flen: flen2, elen: elen2, mant: mant2 };
+        let nf = Frame::Num { node, at: at2, neg: neg2, len: len + 1, frac_len: frac_len2, exp_len: exp_len2, mantissa: mantissa2 };
         if !self.num_feasible(&nf) {
             return Out::Reject;
         }
@@ -151,28 +153,28 @@ impl Grammar {
 
     pub(super) fn feed(&self, f: &mut Frame, b: u8) -> Out {
         match f {
-            Frame::Root { ph, calls } => match (*ph, b) {
-                (0, b'[') => {
-                    *ph = 1;
+            Frame::Root { at, calls } => match (*at, b) {
+                (RootAt::Start, b'[') => {
+                    *at = RootAt::Open;
                     Out::Ok
                 }
-                (1 | 2, b']') => {
-                    *ph = 4;
+                (RootAt::Open | RootAt::AfterCall, b']') => {
+                    *at = RootAt::Closed;
                     Out::Ok
                 }
-                (2, b',') if *calls < self.opts.max_calls => {
-                    *ph = 3;
+                (RootAt::AfterCall, b',') if *calls < self.opts.max_calls => {
+                    *at = RootAt::AfterComma;
                     Out::Ok
                 }
-                (1 | 3, b'{') => {
-                    *ph = 2;
+                (RootAt::Open | RootAt::AfterComma, b'{') => {
+                    *at = RootAt::AfterCall;
                     *calls += 1;
                     Out::Start(CALLS)
                 }
                 _ => Out::Reject,
             },
-            Frame::Call { ph, node, tool } => match *ph {
-                0 => {
+            Frame::Call { at, node, tool } => match *at {
+                CallAt::Prefix => {
                     let c = self.lchild(*node, b);
                     if c == NONE {
                         return Out::Reject;
@@ -181,15 +183,15 @@ impl Grammar {
                     let t = self.lits[c as usize].term;
                     if t != NONE {
                         *tool = t;
-                        *ph = 5;
+                        *at = CallAt::Arguments;
                     }
                     Out::Ok
                 }
-                5 => {
-                    *ph = 1;
+                CallAt::Arguments => {
+                    *at = CallAt::AfterArguments;
                     Out::Start(self.tools[*tool as usize].params)
                 }
-                _ => {
+                CallAt::AfterArguments => {
                     if b == b'}' {
                         Out::OkPop
                     } else {
@@ -212,29 +214,29 @@ impl Grammar {
             }
             Frame::Str(s) => str_feed(s, b),
             Frame::Num { .. } => self.num_feed(f, b),
-            Frame::Obj { node, ph, last, key } => {
+            Frame::Obj { node, at, last, key } => {
                 let Node::Obj { keys_root, props, required, keymask } = &self.nodes[*node as usize] else {
                     return Out::Reject;
                 };
                 let allowed = allowed_keys(*keymask, *required, *last);
-                match (*ph, b) {
-                    (0 | 4, b'"') => {
+                match (*at, b) {
+                    (ObjAt::Open | ObjAt::AfterComma, b'"') => {
                         let c = self.lchild(*keys_root, b'"');
                         if c == NONE || self.lits[c as usize].mask & allowed == 0 {
                             return Out::Reject;
                         }
                         *key = c;
-                        *ph = 1;
+                        *at = ObjAt::InKey;
                         Out::Ok
                     }
-                    (0 | 3, b'}') => {
+                    (ObjAt::Open | ObjAt::AfterValue, b'}') => {
                         if required & above(*last) == 0 {
                             Out::OkPop
                         } else {
                             Out::Reject
                         }
                     }
-                    (1, _) => {
+                    (ObjAt::InKey, _) => {
                         let c = self.lchild(*key, b);
                         if c == NONE || self.lits[c as usize].mask & allowed == 0 {
                             return Out::Reject;
@@ -243,21 +245,21 @@ impl Grammar {
                         let t = self.lits[c as usize].term;
                         if t != NONE {
                             *last = t as i8;
-                            *ph = 2;
+                            *at = ObjAt::AfterKey;
                         }
                         Out::Ok
                     }
-                    (2, b':') => {
-                        *ph = 5;
+                    (ObjAt::AfterKey, b':') => {
+                        *at = ObjAt::AfterColon;
                         Out::Ok
                     }
-                    (5, _) => {
-                        *ph = 3;
+                    (ObjAt::AfterColon, _) => {
+                        *at = ObjAt::AfterValue;
                         Out::Start(props[*last as usize])
                     }
-                    (3, b',') => {
+                    (ObjAt::AfterValue, b',') => {
                         if allowed != 0 {
-                            *ph = 4;
+                            *at = ObjAt::AfterComma;
                             Out::Ok
                         } else {
                             Out::Reject
@@ -266,57 +268,57 @@ impl Grammar {
                     _ => Out::Reject,
                 }
             }
-            Frame::FreeObj { ph } => match (*ph, b) {
-                (0 | 3, b'}') => Out::OkPop,
-                (0 | 4, b'"') => {
-                    *ph = 2;
+            Frame::FreeObj { at } => match (*at, b) {
+                (ObjAt::Open | ObjAt::AfterValue, b'}') => Out::OkPop,
+                (ObjAt::Open | ObjAt::AfterComma, b'"') => {
+                    *at = ObjAt::AfterKey;
                     Out::Start(STR)
                 }
-                (2, b':') => {
-                    *ph = 5;
+                (ObjAt::AfterKey, b':') => {
+                    *at = ObjAt::AfterColon;
                     Out::Ok
                 }
-                (5, _) => {
-                    *ph = 3;
+                (ObjAt::AfterColon, _) => {
+                    *at = ObjAt::AfterValue;
                     Out::Start(ANY)
                 }
-                (3, b',') => {
-                    *ph = 4;
+                (ObjAt::AfterValue, b',') => {
+                    *at = ObjAt::AfterComma;
                     Out::Ok
                 }
                 _ => Out::Reject,
             },
-            Frame::Arr { node, ph, count } => {
+            Frame::Arr { node, at, count } => {
                 let Node::Arr { items, min, max } = self.nodes[*node as usize] else { return Out::Reject };
-                match (*ph, b) {
-                    (0, b']') => {
+                match (*at, b) {
+                    (ArrAt::Open, b']') => {
                         if min == 0 {
                             Out::OkPop
                         } else {
                             Out::Reject
                         }
                     }
-                    (1, b']') => {
+                    (ArrAt::AfterItem, b']') => {
                         if *count >= min {
                             Out::OkPop
                         } else {
                             Out::Reject
                         }
                     }
-                    (1, b',') => {
+                    (ArrAt::AfterItem, b',') => {
                         if *count < max {
-                            *ph = 2;
+                            *at = ArrAt::AfterComma;
                             Out::Ok
                         } else {
                             Out::Reject
                         }
                     }
-                    (0 | 2, _) => {
+                    (ArrAt::Open | ArrAt::AfterComma, _) => {
                         if *count >= max {
                             return Out::Reject;
                         }
                         *count += 1;
-                        *ph = 1;
+                        *at = ArrAt::AfterItem;
                         Out::Start(items)
                     }
                     _ => Out::Reject,
@@ -338,7 +340,7 @@ impl Grammar {
     }
 
     pub(super) fn push_num(&self, st: &mut Vec<Frame>, node: u32, b: u8) -> bool {
-        let mut f = Frame::Num { node, ph: 0, neg: false, len: 0, flen: 0, elen: 0, mant: 0 };
+        let mut f = Frame::Num { node, at: NumAt::Start, neg: false, len: 0, frac_len: 0, exp_len: 0, mantissa: 0 };
         if self.num_feed(&mut f, b) == Out::Ok {
             st.push(f);
             true
@@ -355,26 +357,26 @@ impl Grammar {
             Node::Never => false,
             Node::Any => match b {
                 b'"' => {
-                    st.push(Frame::Str(StrS::new(self.opts.max_string_bytes)));
+                    st.push(Frame::Str(StringState::new(self.opts.max_string_bytes)));
                     true
                 }
                 b'{' if !deep => {
-                    st.push(Frame::FreeObj { ph: 0 });
+                    st.push(Frame::FreeObj { at: ObjAt::Open });
                     true
                 }
                 b'[' if !deep => {
-                    st.push(Frame::Arr { node: ANY_ARR, ph: 0, count: 0 });
+                    st.push(Frame::Arr { node: ANY_ARR, at: ArrAt::Open, count: 0 });
                     true
                 }
                 b'-' | b'0'..=b'9' => self.push_num(st, ANY_NUM, b),
                 _ => {
-                    let Node::Lit { root } = self.nodes[TFN as usize] else { return false };
+                    let Node::Lit { root } = self.nodes[TRUE_FALSE_NULL as usize] else { return false };
                     self.push_lit(st, root, b)
                 }
             },
             Node::Str => {
                 if b == b'"' {
-                    st.push(Frame::Str(StrS::new(self.opts.max_string_bytes)));
+                    st.push(Frame::Str(StringState::new(self.opts.max_string_bytes)));
                     true
                 } else {
                     false
@@ -384,7 +386,7 @@ impl Grammar {
             Node::Num { .. } => self.push_num(st, node, b),
             Node::Obj { .. } => {
                 if b == b'{' && !deep {
-                    st.push(Frame::Obj { node, ph: 0, last: -1, key: NONE });
+                    st.push(Frame::Obj { node, at: ObjAt::Open, last: -1, key: NONE });
                     true
                 } else {
                     false
@@ -392,7 +394,7 @@ impl Grammar {
             }
             Node::FreeObj => {
                 if b == b'{' && !deep {
-                    st.push(Frame::FreeObj { ph: 0 });
+                    st.push(Frame::FreeObj { at: ObjAt::Open });
                     true
                 } else {
                     false
@@ -400,7 +402,7 @@ impl Grammar {
             }
             Node::Arr { .. } => {
                 if b == b'[' && !deep {
-                    st.push(Frame::Arr { node, ph: 0, count: 0 });
+                    st.push(Frame::Arr { node, at: ArrAt::Open, count: 0 });
                     true
                 } else {
                     false
@@ -411,7 +413,7 @@ impl Grammar {
                 if c == NONE {
                     return false;
                 }
-                st.push(Frame::Call { ph: 0, node: c, tool: NONE });
+                st.push(Frame::Call { at: CallAt::Prefix, node: c, tool: NONE });
                 true
             }
             Node::Union(alts) => {

@@ -14,7 +14,7 @@ pub(super) enum StrInfo {
 }
 
 #[derive(Clone, Copy, Debug)]
-pub(super) struct VNode {
+pub(super) struct TrieNode {
     pub(super) first_edge: u32,
     pub(super) n_edges: u32,
     pub(super) first_tok: u32,
@@ -24,7 +24,7 @@ pub(super) struct VNode {
 /// The tokenizer vocabulary as bytes, in a byte trie.
 #[derive(Clone, Debug)]
 pub struct VocabTrie {
-    pub(super) nodes: Vec<VNode>,
+    pub(super) nodes: Vec<TrieNode>,
     pub(super) edge_byte: Vec<u8>,
     pub(super) edge_to: Vec<u32>,
     pub(super) node_toks: Vec<u32>,
@@ -90,7 +90,7 @@ impl VocabTrie {
         };
         for (ch, tk) in children.iter_mut().zip(toks.iter()) {
             ch.sort();
-            v.nodes.push(VNode {
+            v.nodes.push(TrieNode {
                 first_edge: v.edge_byte.len() as u32,
                 n_edges: ch.len() as u32,
                 first_tok: v.node_toks.len() as u32,
@@ -107,7 +107,7 @@ impl VocabTrie {
             .enumerate()
             .map(|(id, t)| match t {
                 Some(t) if !t.is_empty() && Some(id as u32) != eos => {
-                    let mut s = StrS::new(u16::MAX);
+                    let mut s = StringState::new(u16::MAX);
                     for &b in t {
                         match str_feed(&mut s, b) {
                             Out::Ok => {}

@@ -2,9 +2,27 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::model::Device;
+
+/// `--device`: where to run the model (`model::Device`, which knows nothing of clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DeviceArg {
+    Cpu,
+    Cuda,
+    Coreml,
+}
+
+impl From<DeviceArg> for Device {
+    fn from(d: DeviceArg) -> Device {
+        match d {
+            DeviceArg::Cpu => Device::Cpu,
+            DeviceArg::Cuda => Device::Cuda,
+            DeviceArg::Coreml => Device::Coreml,
+        }
+    }
+}
 
 const AFTER_HELP: &str = "\
 Modes:
@@ -49,7 +67,7 @@ pub struct EngineArgs {
     /// Where to run the model. cuda and coreml need the matching cargo feature and provider
     /// library; when unavailable needle warns and uses the CPU.
     #[arg(long, value_enum, value_name = "DEVICE", default_value = "cpu", global = true)]
-    pub device: Device,
+    pub device: DeviceArg,
 
     /// ONNX Runtime intra-op threads (default: ONNX Runtime's choice, one per core).
     #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u16).range(1..))]

@@ -1,33 +1,23 @@
-//! needle: a tiny tool-calling model (ONNX encoder-decoder) and the runtime that drives it.
+//! needle, the command-line tool: a thin front end over `needle-core` (crates/core: tools,
+//! models, decoding, scoring), whose modules it re-exports.
 //!
-//! Library layout (the `needle` binary is a thin layer over it):
-//! `tools` (tool files), `decode` (what both formats' decoding shares: the logits filter, the
-//! prediction, call validation), `constrain` (schema-constrained decoding), format 2: `render`,
-//! `model`, `engine`, `shortlist`, `tool_cache`; format 3: `copy_model`, `copy_engine`;
-//! `any_engine` (either, by the manifest), `ort_lib` (finding ONNX Runtime), `cli`, `pipe`,
-//! `repl`, `output` (the command-line front end), `eval` (`needle eval`, BFCL's checker),
-//! `bench` (`needle bench`).
+//! Here: `cli` (arguments), `pipe`, `repl`, `output` (the run modes and JSON printing), `eval`
+//! (`needle eval`'s arguments, progress and tables over `needle_core::eval`), `bench`
+//! (`needle bench`); exit codes and error text, loading the engine with a spinner, and
+//! [`answer`] (one request as every mode prints it).
 
-pub mod any_engine;
 pub mod bench;
 pub mod cli;
-pub mod constrain;
-pub mod copy_engine;
-pub mod copy_model;
-pub mod decode;
-pub mod engine;
 pub mod eval;
-pub mod model;
-pub mod ort_lib;
 pub mod output;
 pub mod pipe;
-pub mod render;
-pub mod shortlist;
 pub mod repl;
-pub mod tool_cache;
-pub mod tools;
 
-use std::fmt;
+pub use needle_core::{
+    any_engine, constrain, copy_engine, copy_model, decode, engine, model, ort_lib, render, shortlist, tool_cache, tools,
+    xdg_needle_dir, InputError,
+};
+
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
@@ -38,33 +28,11 @@ use any_engine::AnyEngine;
 use engine::EngineOptions;
 use model::ModelOptions;
 
-/// needle's directory under an XDG base directory: `$<var>/needle`, else
-/// `$HOME/<home_default>/needle` (e.g. `XDG_CACHE_HOME`, `.cache`); `None` without either.
-pub fn xdg_needle_dir(var: &str, home_default: &str) -> Option<std::path::PathBuf> {
-    let base = std::env::var_os(var)
-        .filter(|v| !v.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(home_default)))?;
-    Some(base.join("needle"))
-}
-
 /// Exit codes.
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_NO_CALL: u8 = 1;
 pub const EXIT_INPUT: u8 = 2;
 pub const EXIT_MODEL: u8 = 3;
-
-/// A usage or input problem (exit 2); anything else that fails is a model/runtime error (exit 3).
-#[derive(Debug)]
-pub struct InputError(pub String);
-
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InputError {}
 
 /// The exit code for an error: 2 when it is an input problem (bad tool files, bad query),
 /// else 3.
@@ -88,18 +56,6 @@ pub fn error_text(err: &anyhow::Error) -> String {
         text = parts.join(":\n  ");
     }
     text
-}
-
-/// The first `max` bytes of `text` (cut back to a character boundary), and whether it was cut.
-pub(crate) fn cap_text(text: &str, max: usize) -> (&str, bool) {
-    if text.len() <= max {
-        return (text, false);
-    }
-    let mut cut = max;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    (&text[..cut], true)
 }
 
 /// More intra-op threads than [`MAX_THREADS_PER_CORE`] per core only slow ONNX Runtime down (and
@@ -135,7 +91,7 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -
     spinner.enable_steady_tick(Duration::from_millis(100));
     let opts = EngineOptions {
         model: ModelOptions {
-            device: Some(args.device),
+            device: Some(args.device.into()),
             threads: args.threads.map(usize::from),
             ort_lib: args.ort_lib.clone(),
             spin: !one_shot,

@@ -1,6 +1,6 @@
 """Rendering of tools, queries and answers into text and token ids (docs/model-format.md §2-4).
 
-The Rust runtime (src/render.rs) implements the same rules; tests/golden/render.jsonl pins both.
+The Rust runtime (crates/core/src/render.rs) implements the same rules; tests/golden/render.jsonl pins both.
 """
 from __future__ import annotations
 

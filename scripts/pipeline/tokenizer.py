@@ -3,7 +3,7 @@
     scripts/py -m pipeline.tokenizer --rows data/build/train.jsonl --out data/build/tokenizer.json
 
 Special tokens take ids 0..4 in the order of SPECIAL_TOKENS (docs/model-format.md §1).
-No post-processor: special ids are placed by hand (pipeline.render.Encoder / src/render.rs).
+No post-processor: special ids are placed by hand (pipeline.render.Encoder / crates/core/src/render.rs).
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@
 //! 3. beside the executable (also `lib/` beside it);
 //! 4. the setup folder `.setup/onnxruntime/` made by `scripts/setup`, looked up from the
 //!    executable's directory upwards (so `target/release/needle` finds the checkout's) and in
-//!    the checkout the binary was built from (compile-time `CARGO_MANIFEST_DIR`);
+//!    the checkout the binary was built from ([`crate::checkout_dir`]);
 //! 5. a Python `onnxruntime` package: `$VIRTUAL_ENV` and `.venv/` of those same directories,
 //!    `lib/python3*/site-packages/onnxruntime/capi/`.
 
@@ -96,7 +96,7 @@ pub fn candidate_dirs() -> Vec<PathBuf> {
         dirs.push(dir.join("lib"));
         roots.extend(dir.ancestors().take(4).map(Path::to_path_buf));
     }
-    roots.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    roots.push(crate::checkout_dir());
     for root in &roots {
         dirs.push(root.join(".setup/onnxruntime"));
     }

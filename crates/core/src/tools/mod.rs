@@ -39,7 +39,7 @@ pub use shape::Shape;
 use shape::*;
 
 /// The schema of tool files, shipped as `schemas/tool.schema.json`.
-pub const TOOL_FILE_SCHEMA: &str = include_str!("../../schemas/tool.schema.json");
+pub const TOOL_FILE_SCHEMA: &str = include_str!("../../../../schemas/tool.schema.json");
 
 /// A normalised, validated tool.
 #[derive(Clone)]

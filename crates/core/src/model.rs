@@ -105,7 +105,7 @@ impl Manifest {
 
 /// Where to run the model. A provider that is not compiled in or fails to start falls back to
 /// the CPU with a warning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Device {
     Cpu,
     Cuda,
@@ -478,7 +478,7 @@ pub fn segment(marker: u32, ids: &[u32], max: usize) -> Vec<u32> {
 /// Finds the model directory: `explicit` (`--model` / `NEEDLE_MODEL`), else the shipped model
 /// in `assets/`, looked up relative to the executable: `<exe dir>/../../assets` (the checkout,
 /// from `target/release/needle`), `<exe dir>/assets` (an installed copy beside it), then the
-/// compile-time fallback `CARGO_MANIFEST_DIR/assets`. A directory counts when it holds
+/// compile-time fallback `assets/` of the checkout it was built from ([`crate::checkout_dir`]). A directory counts when it holds
 /// `needle.json`.
 pub fn locate_model_dir(explicit: Option<&Path>) -> Result<PathBuf> {
     if let Some(dir) = explicit {
@@ -519,9 +519,6 @@ pub fn default_model_dirs() -> Vec<PathBuf> {
         }
         dirs.push(exe_dir.join("assets"));
     }
-    dirs.push(PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/assets"
-    )));
+    dirs.push(crate::checkout_dir().join("assets"));
     dirs
 }

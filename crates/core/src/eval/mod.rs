@@ -1,11 +1,11 @@
-//! `needle eval FILE.jsonl...`: BFCL accuracy of the model (evaluation only; BFCL never trains).
+//! Scoring rows against BFCL's rules (evaluation only; BFCL never trains): the engine of
+//! `needle eval FILE.jsonl...` (its command-line side, arguments, progress bar and tables, is the
+//! `needle` crate's `eval`).
 //!
 //! Rows come from `scripts/bfcl_to_jsonl.py` (`{id, category, tools, query, answers}`). For each
-//! row the driver sets the engine's tools (encoded once per row), predicts the query, and scores
-//! the calls with [`score::check_row`], a mirror of BFCL's AST checker. Output: a progress bar on
-//! stderr; a per-category and overall (macro and micro) table on stdout, or with `--json` a
-//! machine summary instead; with `--failures FILE` one JSON line per failed row (model output and
-//! reason). Rules and reproduction: docs/accuracy.md.
+//! row [`evaluate`] sets the engine's tools (encoded once per row), predicts the query, and
+//! scores the calls with [`score::check_row`], a mirror of BFCL's AST checker; failed rows can go
+//! to a writer as JSON lines (model output and reason). Rules and reproduction: docs/accuracy.md.
 //!
 //! Decoding is schema-constrained like the CLI's (the engine's default); the global
 //! `--no-constrain` flag (`needle eval --no-constrain FILE...`) scores free decoding instead.
@@ -18,39 +18,17 @@ pub mod score;
 mod tally;
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
 
 use crate::tools::{self, Tool};
 use crate::InputError;
 pub use score::check_row;
 pub use tally::{Accumulator, CategoryScore};
-
-/// Arguments of `needle eval`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct EvalArgs {
-    /// BFCL rows as written by scripts/bfcl_to_jsonl.py (data/bfcl/<category>.jsonl).
-    #[arg(required = true, value_name = "FILE.jsonl")]
-    pub files: Vec<PathBuf>,
-    /// Print a machine-readable JSON summary on stdout instead of the table.
-    #[arg(long)]
-    pub json: bool,
-    /// Write every failed row (query, answers, model output, reason) as JSON lines to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub failures: Option<PathBuf>,
-    /// Score only the first N rows of each file (quick checks; published numbers use all rows).
-    #[arg(long, value_name = "N")]
-    pub limit: Option<usize>,
-    /// Score the calls needle prints (after dropping calls that fail the tool's JSON Schema)
-    /// instead of the raw model output. BFCL-comparable numbers use the default (raw).
-    #[arg(long)]
-    pub validated: bool,
-}
 
 /// What the model produced for one query.
 #[derive(Debug, Clone)]
@@ -227,12 +205,13 @@ impl Outcome {
     }
 }
 
-/// Runs the predictor over `rows`, scoring each; failed rows go to `failures` when given.
+/// Runs the predictor over `rows`, scoring each; failed rows go to `failures` when given;
+/// `on_row` sees the tallies after every row (the CLI's progress bar).
 pub fn evaluate(
     rows: &[Row],
     predictor: &mut dyn Predictor,
     mut failures: Option<&mut dyn Write>,
-    progress: &ProgressBar,
+    on_row: &mut dyn FnMut(&Accumulator),
     validated: bool,
 ) -> Result<Outcome> {
     let start = Instant::now();
@@ -267,50 +246,10 @@ pub fn evaluate(
             });
             writeln!(w, "{rec}")?;
         }
-        progress.inc(1);
-        progress.set_message(format!("{:.1}%", 100.0 * out.acc.micro_accuracy()));
+        on_row(&out.acc);
     }
     out.seconds = start.elapsed().as_secs_f64();
     Ok(out)
-}
-
-/// `needle eval`: reads the files, evaluates, prints the table (or JSON) on stdout.
-pub fn run(args: &EvalArgs, predictor: &mut dyn Predictor) -> Result<()> {
-    let rows = read_rows(&args.files, args.limit)?;
-    if rows.is_empty() {
-        bail!("no rows in {}", args.files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
-    }
-    let progress = ProgressBar::with_draw_target(Some(rows.len() as u64), ProgressDrawTarget::stderr());
-    progress.set_style(
-        ProgressStyle::with_template("{elapsed_precise} {bar:40} {pos}/{len} ({per_sec}, eta {eta}) acc {msg}")
-            .expect("static template"),
-    );
-    let mut writer = match &args.failures {
-        Some(p) => Some(BufWriter::new(create(p)?)),
-        None => None,
-    };
-    let outcome = evaluate(&rows, predictor, writer.as_mut().map(|w| w as &mut dyn Write), &progress, args.validated)?;
-    progress.finish_and_clear();
-    if let Some(mut w) = writer {
-        w.flush()?;
-    }
-    if outcome.tool_errors + outcome.engine_errors > 0 {
-        eprintln!(
-            "warning: {} row(s) with tools needle rejected, {} engine error(s); both counted as failures",
-            outcome.tool_errors, outcome.engine_errors
-        );
-    }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&outcome.to_json())?);
-    } else {
-        print!("{}", outcome.acc.table());
-        eprintln!("{} rows in {:.1}s", outcome.acc.total(), outcome.seconds);
-    }
-    Ok(())
-}
-
-fn create(path: &Path) -> Result<File> {
-    File::create(path).with_context(|| format!("cannot create {}", path.display()))
 }
 
 #[cfg(test)]
@@ -333,7 +272,7 @@ mod tests {
             let path = dir.join(name);
             std::fs::write(&path, text).unwrap();
             let err = read_rows(&[path], None).unwrap_err();
-            assert_eq!(crate::exit_code_of(&err), crate::EXIT_INPUT, "{err:#}");
+            assert!(err.chain().any(|e| e.is::<crate::InputError>()), "not an input error: {err:#}");
             assert!(format!("{err:#}").contains(says), "{err:#}");
         }
         let _ = std::fs::remove_dir_all(&dir);
@@ -388,7 +327,7 @@ mod tests {
         let rows = rows();
         let mut oracle = Oracle { answers: rows.iter().map(|r| (r.query.clone(), r.answers.clone())).collect() };
         let mut failures: Vec<u8> = Vec::new();
-        let out = evaluate(&rows, &mut oracle, Some(&mut failures), &ProgressBar::hidden(), false).unwrap();
+        let out = evaluate(&rows, &mut oracle, Some(&mut failures), &mut |_| {}, false).unwrap();
         let cats = out.acc.categories();
         assert_eq!(cats.iter().map(|c| c.correct).collect::<Vec<_>>(), vec![1, 1, 1, 0]);
         assert_eq!(out.acc.total(), 4);

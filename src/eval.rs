@@ -1,0 +1,82 @@
+//! `needle eval FILE.jsonl...`: BFCL accuracy of the model (evaluation only; BFCL never trains).
+//! The scoring is `needle_core::eval` (re-exported here); this is the command: its arguments, a
+//! progress bar on stderr, then a per-category and overall (macro and micro) table on stdout, or
+//! with `--json` a machine summary instead; with `--failures FILE` one JSON line per failed row.
+//! Rules and reproduction: docs/accuracy.md.
+//!
+//! Decoding is schema-constrained like the CLI's (the engine's default); the global
+//! `--no-constrain` flag (`needle eval --no-constrain FILE...`) scores free decoding instead.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+pub use needle_core::eval::*;
+
+/// Arguments of `needle eval`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct EvalArgs {
+    /// BFCL rows as written by scripts/bfcl_to_jsonl.py (data/bfcl/<category>.jsonl).
+    #[arg(required = true, value_name = "FILE.jsonl")]
+    pub files: Vec<PathBuf>,
+    /// Print a machine-readable JSON summary on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Write every failed row (query, answers, model output, reason) as JSON lines to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub failures: Option<PathBuf>,
+    /// Score only the first N rows of each file (quick checks; published numbers use all rows).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Score the calls needle prints (after dropping calls that fail the tool's JSON Schema)
+    /// instead of the raw model output. BFCL-comparable numbers use the default (raw).
+    #[arg(long)]
+    pub validated: bool,
+}
+
+/// `needle eval`: reads the files, evaluates, prints the table (or JSON) on stdout.
+pub fn run(args: &EvalArgs, predictor: &mut dyn Predictor) -> Result<()> {
+    let rows = read_rows(&args.files, args.limit)?;
+    if rows.is_empty() {
+        bail!("no rows in {}", args.files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    let progress = ProgressBar::with_draw_target(Some(rows.len() as u64), ProgressDrawTarget::stderr());
+    progress.set_style(
+        ProgressStyle::with_template("{elapsed_precise} {bar:40} {pos}/{len} ({per_sec}, eta {eta}) acc {msg}")
+            .expect("static template"),
+    );
+    let mut writer = match &args.failures {
+        Some(p) => Some(BufWriter::new(create(p)?)),
+        None => None,
+    };
+    let mut on_row = |acc: &Accumulator| {
+        progress.inc(1);
+        progress.set_message(format!("{:.1}%", 100.0 * acc.micro_accuracy()));
+    };
+    let failures = writer.as_mut().map(|w| w as &mut dyn Write);
+    let outcome = evaluate(&rows, predictor, failures, &mut on_row, args.validated)?;
+    progress.finish_and_clear();
+    if let Some(mut w) = writer {
+        w.flush()?;
+    }
+    if outcome.tool_errors + outcome.engine_errors > 0 {
+        eprintln!(
+            "warning: {} row(s) with tools needle rejected, {} engine error(s); both counted as failures",
+            outcome.tool_errors, outcome.engine_errors
+        );
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&outcome.to_json())?);
+    } else {
+        print!("{}", outcome.acc.table());
+        eprintln!("{} rows in {:.1}s", outcome.acc.total(), outcome.seconds);
+    }
+    Ok(())
+}
+
+fn create(path: &Path) -> Result<File> {
+    File::create(path).with_context(|| format!("cannot create {}", path.display()))
+}

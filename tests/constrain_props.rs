@@ -1,4 +1,4 @@
-//! Property tests for schema-constrained decoding (`src/constrain.rs`).
+//! Property tests for schema-constrained decoding (`crates/core/src/constrain/`).
 //!
 //! Random tool schemas (every supported construct, nested) and a random "model" that picks
 //! uniformly among the allowed tokens until `eos`: every output must parse, name a tool, keep

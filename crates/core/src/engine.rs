@@ -15,7 +15,7 @@
 //! every step's logits pass through a [`LogitsFilter`] (a no-op unless one is given;
 //! schema-constrained decoding plugs in there).
 //!
-//! By default decoding is **schema-constrained** (`src/constrain.rs`, docs/constrained-decoding.md):
+//! By default decoding is **schema-constrained** (`constrain/`, docs/constrained-decoding.md):
 //! the tokenizer's [`VocabTrie`] is built once at load, the [`Grammar`] is rebuilt whenever the
 //! tool set changes (`set_tools`, `add_tools`, `remove_tool`; never per query), and each query
 //! decodes through a [`SchemaFilter`], so the output is always a JSON array of calls to loaded

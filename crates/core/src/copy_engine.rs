@@ -222,17 +222,17 @@ impl CopyEngine {
             NoCallPolicy::Chooser => f32::INFINITY,
             NoCallPolicy::Decoder => man.no_call_min_probability,
         };
+        let cache = self.model.decoder.empty_cache()?;
         let mut step = CopyStep {
             decoder: &mut self.model.decoder,
             memory: &memory,
-            cache: None,
+            cache: Some(cache),
             coverage: vec![0.0f32; memory.len],
             vocab: v,
             n_actions,
             floor,
             action_text: &action_text,
         };
-        step.cache = Some(step.decoder.empty_cache()?);
         let max_actions = self.max_actions;
         let mut no_filter = NoFilter;
         let filter: &mut dyn LogitsFilter = match filter.as_mut() {

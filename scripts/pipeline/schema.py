@@ -115,6 +115,8 @@ def normalize_schema(schema: Any) -> dict:
         out["type"] = "string"  # missing type: infer string (the common case in every corpus)
     if out.get("enum") == []:
         del out["enum"]  # an empty enum would reject every value
+    if isinstance(out.get("examples"), str):  # Seal-Tools writes "12, 24, 36"; JSON Schema wants an array
+        out["examples"] = [e.strip() for e in out["examples"].split(",") if e.strip()]
     if out.get("type") == "object" and "properties" in out:
         props, req = _normalize_properties(out["properties"], out.get("required"))
         out["properties"] = props
@@ -191,8 +193,11 @@ def normalize_tool(obj: dict) -> dict:
     else:
         params = None
     top_required = obj.get("required") if isinstance(obj.get("required"), list) else None
-    return {"name": str(name), "description": str(desc).strip(),
-            "parameters": params_to_schema(copy.deepcopy(params), top_required)}
+    params = params_to_schema(copy.deepcopy(params), top_required)
+    # type, properties, required first: the order a person reads a schema in
+    first = {"type": 0, "properties": 1, "required": 2}
+    params = dict(sorted(params.items(), key=lambda kv: first.get(kv[0], 3)))
+    return {"name": str(name).strip(), "description": str(desc).strip(), "parameters": params}
 
 
 # ----------------------------------------------------------------------------- calls

@@ -71,6 +71,21 @@ def test_tool_wrappers():
         assert normalize_tool(obj) == {"name": "s", "description": "d", "parameters": params}
 
 
+def test_examples_string_becomes_a_list_and_schema_keys_come_in_reading_order():
+    # Seal-Tools writes examples as one comma-separated string; JSON Schema wants an array.
+    tool = normalize_tool({"name": "f", "parameters": {
+        "required": ["age"], "properties": {"age": {"type": "integer", "examples": "12, 24,36"}}, "type": "object"}})
+    assert tool["parameters"]["properties"]["age"]["examples"] == ["12", "24", "36"]
+    assert list(tool["parameters"]) == ["type", "properties", "required"]
+
+
+def test_synthesis_uses_the_one_normaliser():
+    from pipeline.synth import normalize_tool as synth_normalize
+    raw = {"name": "f", "parameters": {"x": {"type": "int", "required": True}}}
+    assert synth_normalize(raw) == normalize_tool(raw)
+    assert synth_normalize({"description": "no name"}) is None  # refused, where the converter raises
+
+
 def test_validate_call_coercion_and_rejects():
     tool = normalize_tool({"name": "f", "parameters": {
         "n": {"type": "int", "required": True}, "x": {"type": "float"}, "s": {"type": "str"},

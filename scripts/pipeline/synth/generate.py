@@ -15,98 +15,22 @@ from typing import Iterator
 
 import jsonschema
 
+from pipeline import schema
+
 from . import patterns as P
 from . import values as V
 from .nocall import NO_CALL_TEXTS, GENERAL_TOOL_WORDS
 
 # ----------------------------------------------------------------------------------------------
-# tool normalisation
-
-_TYPE_MAP = {"str": "string", "string": "string", "text": "string", "int": "integer", "integer": "integer",
-             "long": "integer", "float": "number", "double": "number", "number": "number",
-             "bool": "boolean", "boolean": "boolean", "list": "array", "array": "array", "tuple": "array",
-             "dict": "object", "object": "object", "any": None, "null": "null"}
+# tool normalisation: the one normaliser of the pipeline (pipeline.schema), None for a tool it refuses
 
 
-def _norm_schema(s):
-    if not isinstance(s, dict):
+def normalize_tool(raw) -> dict | None:
+    """A tool in any known shape -> {name, description, parameters}, or None if it is unusable."""
+    try:
+        return schema.normalize_tool(raw)
+    except ValueError:
         return None
-    out = {}
-    for k, v in s.items():
-        if k == "type":
-            if isinstance(v, list):
-                v = [t for t in v if t not in ("null", "None")]
-                v = v[0] if len(v) == 1 else None
-            if isinstance(v, str):
-                t = _TYPE_MAP.get(v.lower())
-                if t is None:
-                    continue
-                out["type"] = t
-            continue
-        if k == "properties" and isinstance(v, dict):
-            props = {}
-            for pn, ps in v.items():
-                ns = _norm_schema(ps)
-                if ns is None:
-                    return None
-                props[pn] = ns
-            out["properties"] = props
-        elif k == "items":
-            ns = _norm_schema(v)
-            if ns is not None:
-                out["items"] = ns
-        elif k in ("anyOf", "oneOf", "allOf") and isinstance(v, list):
-            out[k] = [x for x in (_norm_schema(e) for e in v) if x is not None]
-        elif k == "required":
-            if isinstance(v, list):
-                out["required"] = [r for r in v if isinstance(r, str)]
-        elif k == "examples":
-            if isinstance(v, list):
-                out[k] = v
-            elif isinstance(v, str):
-                out[k] = [e.strip() for e in v.split(",") if e.strip()]
-        else:
-            out[k] = v
-    if "properties" in out and "type" not in out:
-        out["type"] = "object"
-    if out.get("type") == "object" and "required" in out and "properties" in out:
-        out["required"] = [r for r in out["required"] if r in out["properties"]]
-        if not out["required"]:
-            del out["required"]
-    return out
-
-
-def normalize_tool(raw: dict) -> dict | None:
-    """Normalise a tool in any of the known shapes to {name, description, parameters}."""
-    if not isinstance(raw, dict):
-        return None
-    if "function" in raw and isinstance(raw["function"], dict):
-        raw = raw["function"]
-    name = raw.get("name") or raw.get("api_name")
-    if not isinstance(name, str) or not name.strip():
-        return None
-    desc = raw.get("description") or raw.get("api_description") or ""
-    if not isinstance(desc, str):
-        desc = str(desc)
-    params = raw.get("parameters")
-    if params is None:
-        params = raw.get("input_schema") or {"type": "object", "properties": {}}
-    if not isinstance(params, dict):
-        return None
-    if "properties" not in params and params.get("type") not in ("object", "dict"):
-        # old style: {"p": {"type": "str", ...}, ...} with top-level required
-        params = {"type": "object", "properties": params}
-        if isinstance(raw.get("required"), list):
-            params["required"] = raw["required"]
-    ps = _norm_schema(params)
-    if ps is None:
-        return None
-    ps["type"] = "object"
-    ps.setdefault("properties", {})
-    # keep type/properties/required first for readability
-    order = {"type": 0, "properties": 1, "required": 2}
-    ps = dict(sorted(ps.items(), key=lambda kv: order.get(kv[0], 3)))
-    return {"name": name.strip(), "description": desc.strip(), "parameters": ps}
 
 
 def load_tool_pool(path: str) -> list[dict]:

@@ -32,11 +32,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from pipeline.copy_model import (BOS, MAX_ACTIONS, MAX_QUERY_PIECES, MAX_TOOL_PIECES, CopyDecoder, DecoderConfig, OutputVocab,
-                                 align, load_decoder, marginal_loss, segment, tool_text)
+from pipeline.contract import BOS, MAX_ACTIONS, MAX_OUTPUT_TOKENS, MAX_QUERY_PIECES, MAX_TOOL_PIECES
+from pipeline.copy_model import (CopyDecoder, DecoderConfig, OutputVocab, align, load_decoder, marginal_loss, segment,
+                                 tool_text)
 from pipeline.jsonl import iter_jsonl
 from pipeline.minilm import MiniLM, mean_pool, tokenizer as minilm_tokenizer
-from pipeline.pack import MAX_OUTPUT_TOKENS, canonical_answers
+from pipeline.pack import canonical_answers
 from pipeline.render import render_answers
 from pipeline.train import (DEV_SPLITS, TrainConfig, cpu_name, eval_subset, fast_bf16, lr_at, optimisers,
                             peak_rss_mb, score)

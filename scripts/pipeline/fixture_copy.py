@@ -19,7 +19,8 @@ from pathlib import Path
 import torch
 
 from pipeline import minilm
-from pipeline.copy_model import STRUCTURE, CopyDecoder, DecoderConfig, MAX_QUERY_PIECES, tool_text
+from pipeline.contract import MAX_QUERY_PIECES, STRUCTURE
+from pipeline.copy_model import CopyDecoder, DecoderConfig, tool_text
 from pipeline.export_copy import OrtCopyModel, write_files
 from pipeline.golden import CASES
 

@@ -13,9 +13,8 @@ import json
 
 from tokenizers import Tokenizer
 
-from pipeline.pack import MAX_OUTPUT_TOKENS, MAX_QUERY_TOKENS, MAX_TOOL_TOKENS
+from pipeline.contract import MAX_OUTPUT_TOKENS, MAX_QUERY_TOKENS, MAX_TOOL_TOKENS, SPECIAL_IDS
 from pipeline.render import Encoder, render_tool
-from pipeline.tokenizer import SPECIAL_IDS
 
 CASES = [
     ({"name": "set_lights", "description": "Set the lights in a room.",

@@ -20,9 +20,7 @@ from tokenizers import Tokenizer
 from pipeline.build_data import tool_key
 from pipeline.jsonl import iter_jsonl
 from pipeline.render import Encoder, order_arguments, render_answers_classes, render_tool
-from pipeline.tokenizer import SPECIAL_IDS
-
-MAX_TOOL_TOKENS, MAX_QUERY_TOKENS, MAX_OUTPUT_TOKENS = 256, 96, 192
+from pipeline.contract import MAX_OUTPUT_TOKENS, MAX_QUERY_TOKENS, MAX_TOOL_TOKENS, SPECIAL_IDS
 # Synthesised rows whose distractors were chosen, not drawn at random: near-miss no-call rows
 # (tools similar to the missing one) and chit-chat no-call rows (tools that chit-chat cannot call).
 NOT_SWAPPABLE = ("synth:nocall_nearmiss", "synth:nocall_chat")

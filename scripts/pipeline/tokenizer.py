@@ -12,11 +12,11 @@ import random
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
+from pipeline.contract import SPECIAL_IDS
 from pipeline.jsonl import read_jsonl
 from pipeline.render import render_answers, render_tool
 
 SPECIAL_TOKENS = ["<pad>", "<s>", "</s>", "<tool>", "<query>"]
-SPECIAL_IDS = {"pad": 0, "bos": 1, "eos": 2, "tool": 3, "query": 4}
 
 
 def corpus_texts(rows_path: str, max_rows: int, seed: int = 0):

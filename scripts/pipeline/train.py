@@ -34,7 +34,7 @@ import torch.nn.functional as F
 
 from pipeline.model import ModelConfig, Needle, training_flops
 from pipeline.render import CLASS_WEIGHTS
-from pipeline.tokenizer import SPECIAL_IDS
+from pipeline.contract import SPECIAL_IDS
 
 PRESETS = {
     "needle": ModelConfig(),

@@ -1,7 +1,8 @@
 """The copy decoder's output language (pipeline.copy_model): alignment, decoding, the loss."""
 import torch
 
-from pipeline.copy_model import BOS, EOS, CopyDecoder, DecoderConfig, OutputVocab, align, marginal_loss, tool_text
+from pipeline.contract import BOS, EOS
+from pipeline.copy_model import CopyDecoder, DecoderConfig, OutputVocab, align, marginal_loss, tool_text
 
 # Surfaces as MiniLM's tokenizer gives them: original characters, wordpieces split.
 SURFACES = ["", "set", "the", "Kitchen", "lights", "to", "10", "", "", "set", "_", "lights", ":", "room", "", ""]
@@ -78,7 +79,8 @@ def test_format3_fixture_matches_golden():
     the fixture's graphs, driven by OrtCopyModel, reproduce every golden line."""
     import json
     from pathlib import Path
-    from pipeline.copy_model import MAX_QUERY_PIECES, tool_text
+    from pipeline.contract import MAX_QUERY_PIECES
+    from pipeline.copy_model import tool_text
     from pipeline.export_copy import OrtCopyModel
     root = Path(__file__).resolve().parents[2]
     model = OrtCopyModel(root / "tests" / "fixtures" / "tiny-copy-model")

@@ -1,4 +1,4 @@
-//! The engine the CLI drives: a model of format 2 (`engine.rs`, the encoder-decoder with its own
+//! The engine the CLI drives: a model of format 2 (`engine/`, the encoder-decoder with its own
 //! BPE tokenizer) or of format 3 (`copy_engine.rs`, MiniLM and the copy decoder), chosen by the
 //! model directory's manifest. The run modes (one-shot, pipe, REPL, eval) use only what both
 //! formats have (`needle bench` measures each in its own way); `--force-output` needs format 2

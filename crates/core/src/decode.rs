@@ -218,7 +218,7 @@ pub fn probability(logits: &[f32], token: u32) -> f32 {
     (logits[token as usize] - max).exp() / sum
 }
 
-/// One line's decoder as [`greedy`] drives it (format 2: `engine.rs`, format 3:
+/// One line's decoder as [`greedy`] drives it (format 2: `engine/`, format 3:
 /// `copy_engine.rs`).
 pub trait DecodeStep {
     /// Feeds `input` (the tokens since the last call: `bos` on the first, then any forced

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from pathlib import Path
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
@@ -58,6 +59,7 @@ def main():
     ap.add_argument("--max-rows", type=int, default=200_000, help="rows sampled for training the merges")
     args = ap.parse_args()
     tok = train_tokenizer(corpus_texts(args.rows, args.max_rows), args.vocab_size)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     tok.save(args.out)
     print(f"tokenizer: {tok.get_vocab_size()} tokens -> {args.out}")
 

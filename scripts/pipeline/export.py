@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from pipeline.decode import greedy
 from pipeline.model import ModelConfig, Needle
 from pipeline.contract import (MAX_OUTPUT_TOKENS, MAX_QUERY_TOKENS, MAX_TOOL_TOKENS, OPSET, SEQ2SEQ_FORMAT_VERSION,
                                SPECIAL_IDS)
@@ -144,15 +145,13 @@ class OrtModel:
         mask = np.ones((1, ck.shape[3]), dtype=np.int64)
         layers = c["n_decoder_layers"]
         cross = dict(zip(cross_names(layers), [*ck, *cv]))
-        tok, out, all_logits = SPECIAL_IDS["bos"], [], []
-        for _ in range(max_len):
+
+        def step(tok, _t):
+            nonlocal pk, pv
             logits, pk, pv = self.dec.run(None, {"input_ids": np.array([[tok]], dtype=np.int64), "past_k": pk,
                                                   "past_v": pv, "memory_mask": mask, **cross})
-            all_logits.append(logits[0, -1])
-            tok = int(logits[0, -1].argmax())
-            if tok == SPECIAL_IDS["eos"]:
-                break
-            out.append(tok)
+            return logits[0, -1]
+        out, all_logits = greedy(step, SPECIAL_IDS["bos"], SPECIAL_IDS["eos"], max_len)
         return out, np.stack(all_logits)
 
 
@@ -164,14 +163,12 @@ def torch_greedy(model: Needle, segments, max_len=MAX_OUTPUT_TOKENS):
     c = model.cfg
     pk = pv = memory.new_zeros(c.n_decoder_layers, 1, c.n_kv_heads, 0, c.head_dim)
     mask = torch.ones(1, memory.shape[1], dtype=torch.int64)
-    tok, out, all_logits = SPECIAL_IDS["bos"], [], []
-    for _ in range(max_len):
+
+    def step(tok, _t):
+        nonlocal pk, pv
         logits, pk, pv = model.decode(torch.tensor([[tok]]), pk, pv, ck, cv, mask, use_sdpa=False)
-        all_logits.append(logits[0, -1].numpy())
-        tok = int(logits[0, -1].argmax())
-        if tok == SPECIAL_IDS["eos"]:
-            break
-        out.append(tok)
+        return logits[0, -1].numpy()
+    out, all_logits = greedy(step, SPECIAL_IDS["bos"], SPECIAL_IDS["eos"], max_len)
     return out, np.stack(all_logits)
 
 

@@ -33,6 +33,7 @@ from pipeline import minilm
 from pipeline.contract import (BOS, CLS, COPY_FORMAT_VERSION, EOS, MAX_ACTIONS, MAX_QUERY_PIECES, MAX_TOOL_PIECES, OPSET,
                                SEP)
 from pipeline.copy_model import CopyDecoder, DecoderConfig, load_decoder
+from pipeline.decode import greedy
 from pipeline.export import optimize_for_cpu, quantize
 
 FLOAT_TOLERANCE = 2e-3      # max |logit difference|, PyTorch fp32 vs ONNX Runtime fp32
@@ -222,20 +223,17 @@ class OrtCopyModel:
         past = np.zeros((n, 1, self.cfg["n_heads"], 0, hd), dtype=np.float32)
         past_k, past_v = past, past
         coverage = np.zeros((1, m), dtype=np.float32)
-        action, actions, all_logits = BOS, [], []
-        for t in range(max_actions):
+
+        def step(action, t):
+            nonlocal past_k, past_v
             prev = action - v if action >= v else -2
             if action >= v:
                 coverage[0, action - v] = 1.0
             logits, past_k, past_v = self.sessions["decoder"].run(None, {
                 **feeds, "actions": np.array([[action]], dtype=np.int64), "start": np.array(t, dtype=np.int64),
                 "prev_pos": np.array([prev], dtype=np.int64), "coverage": coverage, "past_k": past_k, "past_v": past_v})
-            all_logits.append(logits[0])
-            action = int(logits[0].argmax())
-            if action == EOS:
-                break
-            actions.append(action)
-        return actions, all_logits
+            return logits[0]
+        return greedy(step, BOS, EOS, max_actions)
 
     def text(self, actions, surfaces) -> str:
         v = self.cfg["vocab_size"]

@@ -47,3 +47,17 @@ def test_shipped_int8_fixture_tracks_pytorch_logits():
     steps = min(len(ref_logits), len(got_logits))
     # int8 weights: close, not equal; the bound is loose on purpose and documented in docs/model-format.md
     assert np.abs(ref_logits[:steps] - got_logits[:steps]).max() < 0.5 * np.abs(ref_logits).max()
+
+
+def test_the_one_greedy_loop_stops_at_eos_and_keeps_every_steps_logits():
+    import numpy as np
+    from pipeline.decode import greedy
+    table = {1: [0, 0, 0, 5.0], 3: [0, 0, 4.0, 0], 2: [9.0, 0, 0, 0]}   # bos 1 -> 3 -> 2 -> eos 0
+    seen = []
+
+    def step(prev, t):
+        seen.append((prev, t))
+        return np.array(table[prev])
+    actions, logits = greedy(step, bos=1, eos=0, max_steps=10)
+    assert actions == [3, 2] and len(logits) == 3 and seen == [(1, 0), (3, 1), (2, 2)]
+    assert greedy(step, bos=1, eos=0, max_steps=1)[0] == [3]   # cut at max_steps

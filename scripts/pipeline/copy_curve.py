@@ -398,7 +398,7 @@ def calibrate(args):
 
 def decoder_flops(cfg: DecoderConfig, n_actions: int, n_memory: int, n_query: int, vocab: int) -> float:
     """Matmul FLOPs of forward + backward (3x forward) for a batch's real actions, memory and
-    query positions (the mixer's)."""
+    mixed positions (n_query: the query's, or every memory position with mix_tools)."""
     d, f, l, x = cfg.d_model, cfg.d_ff, cfg.n_layers, cfg.mixer_layers
     per_action = 2 * l * (4 * d * d + 2 * d * d + 2 * d * f) + 2 * d * (vocab + d)
     per_memory = 2 * (l + x) * 2 * d * d + 2 * cfg.d_memory * d + 2 * d * d
@@ -428,7 +428,7 @@ def train(args):
     torch.manual_seed(args.seed)
     data = Data(args.data)
     cfg = DecoderConfig(vocab_size=len(data.vocab), n_layers=args.layers, max_tools=data.meta["k"],
-                        mixer_layers=args.mixer_layers)
+                        mixer_layers=args.mixer_layers, mix_tools=args.mix_tools)
     model = CopyDecoder(cfg)
     if args.init:
         init_from(model, data.vocab, args.init)
@@ -514,7 +514,9 @@ def train(args):
         n_act = int(b["real"].sum())
         rows_seen += len(rows)
         actions_seen += n_act
-        flops += decoder_flops(cfg, n_act, int(b["mask"].sum()), int(((b["seg"] == 0) & b["mask"]).sum()), len(data.vocab))
+        n_memory = int(b["mask"].sum())
+        n_mixed = n_memory if cfg.mix_tools else int(((b["seg"] == 0) & b["mask"]).sum())
+        flops += decoder_flops(cfg, n_act, n_memory, n_mixed, len(data.vocab))
         if step % 50 == 0:
             print(json.dumps({"step": step, "s": round(train_s, 1), "loss": round(float(np.mean(losses[-50:])), 4),
                               "lr": round(lr, 6), "rows": rows_seen}), flush=True)
@@ -547,6 +549,8 @@ def main():
     t.add_argument("--layers", type=int, default=4)
     t.add_argument("--mixer-layers", type=int, default=1,
                    help="layers in which the query reads the tools (copy_model.MixerLayer; 1 won on the curve, docs/training.md)")
+    t.add_argument("--mix-tools", action="store_true",
+                   help="the mixer over the tools' positions too, not only the query's (issue 15's binding lever)")
     t.add_argument("--optimizer", default="muon", choices=["adamw", "muon"],
                    help="muon: Muon on the attention projections, AdamW elsewhere (docs/training.md)")
     t.add_argument("--muon-lr", type=float, default=0.02)

@@ -171,6 +171,7 @@ class DecoderConfig:
     d_memory: int = 384          # the encoder's width
     max_tools: int = 3           # tool segments in the memory (rank embeddings)
     mixer_layers: int = 0        # MixerLayers over the query before the decoder (0: none)
+    mix_tools: bool = False      # the mixer over every memory position, tools too, not only the query's
 
     def to_dict(self):
         return asdict(self)
@@ -277,8 +278,14 @@ class CopyDecoder(nn.Module):
 
     def mix(self, mem, seg, bias, n_query: int | None = None):
         """The mixer layers over the first n_query positions (None: all, as the one-row export
-        does); only query positions (segment 0) take the result."""
+        does); only query positions (segment 0) take the result. With `mix_tools` every position
+        reads every other and keeps the result: a parameter's name can learn which words of the
+        query are its value."""
         if not self.mixers:
+            return mem
+        if self.cfg.mix_tools:
+            for layer in self.mixers:
+                mem = layer(mem, mem, bias)
             return mem
         head = mem if n_query is None else mem[:, :n_query]
         x = head

@@ -146,3 +146,23 @@ def test_mixer_changes_only_the_query_and_batches_like_one_row():
             assert (one_row - batched[row:row + 1, :n]).abs().max() < 1e-5
             changed = (one_row - unmixed).abs().amax(-1)[0] > 1e-4
             assert changed.tolist() == (g[0] == 0).tolist()
+
+
+def test_mix_tools_mixes_every_position_and_the_export_graph_agrees():
+    from pipeline.export_copy import MemoryGraph
+    torch.manual_seed(0)
+    cfg = DecoderConfig(vocab_size=8, d_model=16, n_heads=2, n_layers=1, d_ff=32, d_memory=8, mixer_layers=1)
+    states = torch.randn(1, 7, 8)
+    seg = torch.tensor([[0, 0, 0, 1, 1, 2, 2]])
+    sim = torch.tensor([[0, 0, 0, .5, .5, .3, .3]])
+    mask = torch.ones(1, 7, dtype=torch.bool)
+    query_only = CopyDecoder(cfg).eval()
+    both = CopyDecoder(DecoderConfig(**{**cfg.to_dict(), "mix_tools": True})).eval()
+    both.load_state_dict(query_only.state_dict())
+    with torch.no_grad():
+        plain = query_only.memory(states, seg, sim, mask)[0]
+        mixed = both.memory(states, seg, sim, mask)[0]
+        exported = MemoryGraph(both)(states, seg, sim)[0]
+    assert torch.allclose(mixed[:, :3], plain[:, :3], atol=1e-6)      # the query's positions: as before
+    assert not torch.allclose(mixed[:, 3:], plain[:, 3:])             # the tools' positions: now mixed too
+    assert torch.allclose(exported, mixed, atol=1e-6)

@@ -175,7 +175,9 @@ pub enum ToolsCommand {
         /// Tool files or directories.
         #[arg(value_name = "PATH", required = true)]
         paths: Vec<PathBuf>,
-        /// Also print each tool as the model sees it (the rendered text).
+        /// Also print each tool as the model's encoder reads it: for the shipped format 3 model
+        /// the one-line text MiniLM encodes, for a format 2 model its JSON rendering. The model
+        /// is `--model`'s, else the one `needle` would load; only its needle.json is read.
         #[arg(long)]
         rendered: bool,
     },

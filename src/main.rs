@@ -5,7 +5,7 @@
 //! 2 usage or input error, 3 model or runtime error.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -14,7 +14,8 @@ use clap::Parser;
 use needle::cli::{Cli, Command, EngineArgs, RunArgs, ToolsCommand};
 use needle::any_engine::AnyEngine;
 use needle::{
-    answer, error_text, exit_code_of, load_engine, output, pipe, render, repl, tools, InputError, EXIT_NO_CALL, EXIT_OK,
+    answer, any_engine, copy_engine, error_text, exit_code_of, load_engine, model, output, pipe, render, repl, tools,
+    InputError, EXIT_NO_CALL, EXIT_OK,
 };
 
 fn main() -> ExitCode {
@@ -43,7 +44,9 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 fn run(cli: &mut Cli) -> Result<u8> {
     match &cli.command {
-        Some(Command::Tools(ToolsCommand::Check { paths, rendered })) => tools_check(paths, *rendered),
+        Some(Command::Tools(ToolsCommand::Check { paths, rendered })) => {
+            tools_check(paths, rendered.then_some(cli.engine.model.as_deref()))
+        }
         Some(Command::Eval(args)) => {
             // Every eval row brings its own one-off tool set: no tool cache unless asked for.
             let mut eargs = cli.engine.clone();
@@ -63,15 +66,26 @@ fn run(cli: &mut Cli) -> Result<u8> {
     }
 }
 
-/// `needle tools check PATH...`
-fn tools_check(paths: &[PathBuf], rendered: bool) -> Result<u8> {
+/// `needle tools check PATH...`; with `--rendered` (`rendered_for`: the `--model` given, if any)
+/// also each tool as that model's encoder reads it. Only the manifest is read, not the graphs.
+fn tools_check(paths: &[PathBuf], rendered_for: Option<Option<&Path>>) -> Result<u8> {
     let tools = tools::load_paths(paths, &[])?;
+    let render: Option<fn(&tools::Tool) -> String> = match rendered_for {
+        None => None,
+        Some(model) => {
+            let dir = model::locate_model_dir(model)?;
+            Some(match any_engine::format_version(&dir)? {
+                3 => copy_engine::CopyEngine::tool_text,
+                _ => render::render_tool,
+            })
+        }
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for tool in &tools {
         write!(out, "{}", tool.listing(false))?;
-        if rendered {
-            writeln!(out, "    rendered: {}", render::render_tool(tool))?;
+        if let Some(render) = render {
+            writeln!(out, "    rendered: {}", render(tool))?;
         }
     }
     writeln!(out, "ok: {} tool(s) from {} path(s)", tools.len(), paths.len())?;

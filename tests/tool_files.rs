@@ -29,7 +29,8 @@ fn every_format_loads_to_the_same_tool() {
     for (name, text) in &forms {
         let p = write(&d, name, text);
         let mut c = needle();
-        c.args(["tools", "check", "--rendered"]).arg(&p);
+        // The format 2 fixture: the rendering is the tool's normalised JSON.
+        c.args(["tools", "check", "--rendered", "--model"]).arg(model()).arg(&p);
         let o = run(&mut c, None);
         assert_eq!(code(&o), 0, "{name}: {}", stderr(&o));
         let out = stdout(&o);
@@ -53,6 +54,22 @@ fn every_format_loads_to_the_same_tool() {
         rendered[0],
         r#"rendered: {"name":"t","description":"d","parameters":{"type":"object","properties":{"room":{"type":"string","description":"Room"},"level":{"type":"integer","minimum":0}},"required":["room"]}}"#
     );
+}
+
+#[test]
+fn rendered_is_what_a_format_3_models_encoder_reads() {
+    let d = scratch("rendered-copy");
+    let p = write(&d, "plain.json", &format!(r#"{{"name":"t","description":"d","parameters":{PARAMS}}}"#));
+    let o = run(needle().args(["tools", "check", "--rendered", "--model"]).arg(copy_model()).arg(&p), None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("    rendered: t: d | room (string, required): Room | level (integer)\n"),
+        "{}",
+        stdout(&o)
+    );
+    // Without --rendered no model is needed at all.
+    let o = run(needle().args(["tools", "check", "--model", "/nonexistent"]).arg(&p), None);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
 
 #[test]

@@ -71,8 +71,8 @@ class TextStates:
 
     def __init__(self):
         self.index: dict[str, int] = {}
-        self.surfaces, self.lengths, self.pooled = [], [], []
-        self.states = None
+        self.surfaces, self.lengths = [], []
+        self.states = self.pooled = None
 
     def add(self, texts: list[str]):
         for t in texts:
@@ -93,30 +93,56 @@ class TextStates:
         self.surfaces = [surfaces for _, (_, surfaces) in segs]
         return segs
 
-    def encode(self, model, tok, max_pieces_of, batch_tokens: int = 16384):
+    def encode(self, model, tok, max_pieces_of, batch_tokens: int = 16384, reuse: Path | None = None):
+        """Encodes every text, or with `reuse` (an earlier prepare's output folder) copies the
+        states of the texts that folder has encoded already and encodes only the rest. Returns
+        the seconds spent and how many texts were reused."""
         segs = self.order(tok, max_pieces_of)
         self.states = torch.empty(sum(self.lengths), model.cfg.d_model, dtype=torch.float16)
-        row = 0
+        self.pooled = torch.empty(len(segs), model.cfg.d_model, dtype=torch.float16)
+        offsets = np.concatenate([[0], np.cumsum(self.lengths)]).tolist()
+        start, todo = time.time(), list(range(len(segs)))
+        if reuse is not None:
+            todo = self.copy_from(reuse, segs, offsets)
         bf16 = fast_bf16("cpu")
-        start, i = time.time(), 0
-        while i < len(segs):
+        i = batches = 0
+        while i < len(todo):
             # Sorted by length: a batch is as wide as its last text; about batch_tokens in all.
-            j = min(len(segs), i + max(1, batch_tokens // len(segs[i][1][0])))
-            while j - i > 1 and (j - i) * len(segs[j - 1][1][0]) > batch_tokens:
+            j = min(len(todo), i + max(1, batch_tokens // self.lengths[todo[i]]))
+            while j - i > 1 and (j - i) * self.lengths[todo[j - 1]] > batch_tokens:
                 j = i + (j - i) // 2
-            batch, i = segs[i:j], j
-            width = len(batch[-1][1][0])
-            ids = torch.tensor([s[1][0] + [0] * (width - len(s[1][0])) for s in batch])
-            mask = torch.tensor([[1] * len(s[1][0]) + [0] * (width - len(s[1][0])) for s in batch])
+            batch, i = todo[i:j], j
+            width = self.lengths[batch[-1]]
+            ids = torch.tensor([segs[t][1][0] + [0] * (width - self.lengths[t]) for t in batch])
+            mask = torch.tensor([[1] * self.lengths[t] + [0] * (width - self.lengths[t]) for t in batch])
             with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 hidden = model(ids, mask).float()
-            self.pooled.append(mean_pool(hidden, mask).half())
-            for k, (_, (pieces, _)) in enumerate(batch):
-                self.states[row:row + len(pieces)] = hidden[k, :len(pieces)].half()
-                row += len(pieces)
-            if len(self.pooled) % 100 == 0:
-                print(f"  encoded {i}/{len(segs)} texts, {row} pieces, {time.time() - start:.0f} s", flush=True)
-        return time.time() - start
+            self.pooled[batch] = mean_pool(hidden, mask).half()
+            for k, t in enumerate(batch):
+                self.states[offsets[t]:offsets[t + 1]] = hidden[k, :self.lengths[t]].half()
+            batches += 1
+            if batches % 100 == 0:
+                print(f"  encoded {i}/{len(todo)} texts, {time.time() - start:.0f} s", flush=True)
+        return time.time() - start, len(segs) - len(todo)
+
+    def copy_from(self, folder: Path, segs, offsets) -> list[int]:
+        """Copies the states and pooled embeddings of texts `folder` (a prepare output) holds with
+        the same pieces; returns the indices of the texts still to encode, in length order."""
+        with open(folder / "rows.pkl", "rb") as f:
+            old_texts = pickle.load(f)["texts"]
+        old = torch.load(folder / "states.pt")
+        old_at = {t: i for i, t in enumerate(old_texts)}
+        old_offsets = np.concatenate([[0], np.cumsum(old["lengths"])]).tolist()
+        todo = []
+        for i, (text, (ids, _)) in enumerate(segs):
+            j = old_at.get(text)
+            if j is None or old["lengths"][j] != len(ids):
+                todo.append(i)
+                continue
+            self.states[offsets[i]:offsets[i + 1]] = old["states"][old_offsets[j]:old_offsets[j + 1]]
+            self.pooled[i] = old["pooled"][j]
+        print(f"prepare: {len(segs) - len(todo)} of {len(segs)} texts' states reused from {folder}", flush=True)
+        return todo
 
 
 def prepare(args):
@@ -136,10 +162,10 @@ def prepare(args):
         for r in rows[s]:
             store.add([r["query"].strip()] + [tool_text(t) for t in r["tools"]])
     print(f"prepare: {sum(len(rows[s]) for s in SPLITS)} rows, {len(store.index)} distinct texts", flush=True)
-    seconds = store.encode(model, tok, lambda t: "query" if t in queries else "tool")
+    seconds, reused = store.encode(model, tok, lambda t: "query" if t in queries else "tool", reuse=args.reuse)
     pieces = sum(store.lengths)
-    print(f"prepare: encoded {pieces} pieces in {seconds:.0f} s ({pieces / seconds:.0f} pieces/s)", flush=True)
-    pooled = torch.cat(store.pooled).float()
+    print(f"prepare: {pieces} pieces of {len(store.index)} texts ({reused} reused) in {seconds:.0f} s", flush=True)
+    pooled = store.pooled.float()
 
     out = {"k": args.tools, "encode_s": seconds, "pieces": pieces, "cpu": cpu_name()}
     for s in SPLITS:
@@ -537,6 +563,7 @@ def main():
     p.add_argument("--tools", type=int, default=3, help="tools in a row's memory (chosen by the zero-shot chooser)")
     p.add_argument("--train-rows", type=int, default=0, help="a random subset of the training rows (0: all)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--reuse", type=Path, help="an earlier prepare output: copy the states of texts it encoded already")
     t = sub.add_parser("train")
     t.add_argument("--data", type=Path, required=True)
     t.add_argument("--out", type=Path, required=True)

@@ -166,3 +166,35 @@ def test_mix_tools_mixes_every_position_and_the_export_graph_agrees():
     assert torch.allclose(mixed[:, :3], plain[:, :3], atol=1e-6)      # the query's positions: as before
     assert not torch.allclose(mixed[:, 3:], plain[:, 3:])             # the tools' positions: now mixed too
     assert torch.allclose(exported, mixed, atol=1e-6)
+
+
+def test_prepare_reuses_the_states_of_texts_an_earlier_prepare_encoded(tmp_path):
+    import pickle
+    from pipeline.copy_curve import TextStates
+    from pipeline.minilm import MiniLM, tokenizer
+    tok, model = tokenizer(), MiniLM.pretrained().eval()
+    kind = lambda t: "query"
+
+    first = TextStates()
+    first.add(["turn on the lights", "what's the weather in Oslo", "set a timer for ten minutes"])
+    first.encode(model, tok, kind)
+    torch.save({"states": first.states, "lengths": first.lengths, "pooled": first.pooled}, tmp_path / "states.pt")
+    with open(tmp_path / "rows.pkl", "wb") as f:
+        pickle.dump({"texts": list(first.index)}, f)
+
+    second = TextStates()
+    second.add(["set a timer for ten minutes", "play some jazz", "turn on the lights"])
+    seconds, reused = second.encode(model, tok, kind, reuse=tmp_path)
+    fresh = TextStates()
+    fresh.add(list(second.index))
+    fresh.encode(model, tok, kind)
+    assert reused == 2 and list(fresh.index) == list(second.index)
+
+    def rows(store, text):
+        i = store.index[text]
+        at = sum(store.lengths[:i])
+        return store.states[at:at + store.lengths[i]].float(), store.pooled[i].float()
+    for text in second.index:
+        got, want = rows(second, text), rows(fresh, text)
+        assert torch.allclose(got[0], want[0], atol=0.05) and torch.allclose(got[1], want[1], atol=0.02), text
+    assert torch.equal(rows(second, "turn on the lights")[0], rows(first, "turn on the lights")[0])   # copied

@@ -15,7 +15,11 @@ How answer values relate to the query (the grounding rule the model learns):
   "turn it on" -> true);
 * argument keys follow the order of the tool's ``properties`` as given in that row.
 
-Entry points: :func:`pipeline.synth.generate.generate` and ``scripts/py -m pipeline.synth``.
+Entry points: :func:`pipeline.synth.generate.generate` and ``scripts/py -m pipeline.synth``. Files:
+``tools`` (the pool, each tool prepared), ``sampling`` (values and how the query says them),
+``patterns`` (query templates), ``values`` (value pools), ``nocall`` (no-call texts), ``generate``
+(the row kinds and the loop).
 """
 
-from .generate import generate, normalize_tool, load_tool_pool  # noqa: F401
+from .generate import generate  # noqa: F401
+from .tools import load_tool_pool, normalize_tool  # noqa: F401

@@ -9,7 +9,8 @@ import os
 import sys
 import time
 
-from .generate import generate, load_tool_pool
+from .generate import generate
+from .tools import load_tool_pool
 from .handwritten_tools import HANDWRITTEN_TOOLS
 
 

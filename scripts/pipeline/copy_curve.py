@@ -93,17 +93,17 @@ class TextStates:
         self.surfaces = [surfaces for _, (_, surfaces) in segs]
         return segs
 
-    def encode(self, model, tok, max_pieces_of, batch_tokens: int = 16384, reuse: Path | None = None):
-        """Encodes every text, or with `reuse` (an earlier prepare's output folder) copies the
-        states of the texts that folder has encoded already and encodes only the rest. Returns
-        the seconds spent and how many texts were reused."""
+    def encode(self, model, tok, max_pieces_of, batch_tokens: int = 16384, reuse: list[Path] = ()):
+        """Encodes every text, or with `reuse` (earlier prepare output folders) copies the states
+        of the texts those folders have encoded already and encodes only the rest. Returns the
+        seconds spent and how many texts were reused."""
         segs = self.order(tok, max_pieces_of)
         self.states = torch.empty(sum(self.lengths), model.cfg.d_model, dtype=torch.float16)
         self.pooled = torch.empty(len(segs), model.cfg.d_model, dtype=torch.float16)
         offsets = np.concatenate([[0], np.cumsum(self.lengths)]).tolist()
         start, todo = time.time(), list(range(len(segs)))
-        if reuse is not None:
-            todo = self.copy_from(reuse, segs, offsets)
+        for folder in reuse:
+            todo = self.copy_from(folder, segs, offsets, todo)
         bf16 = fast_bf16("cpu")
         i = batches = 0
         while i < len(todo):
@@ -125,24 +125,25 @@ class TextStates:
                 print(f"  encoded {i}/{len(todo)} texts, {time.time() - start:.0f} s", flush=True)
         return time.time() - start, len(segs) - len(todo)
 
-    def copy_from(self, folder: Path, segs, offsets) -> list[int]:
-        """Copies the states and pooled embeddings of texts `folder` (a prepare output) holds with
-        the same pieces; returns the indices of the texts still to encode, in length order."""
+    def copy_from(self, folder: Path, segs, offsets, todo: list[int]) -> list[int]:
+        """Copies the states and pooled embeddings of the texts in `todo` that `folder` (a prepare
+        output) holds with the same pieces; returns those still to encode, in length order."""
         with open(folder / "rows.pkl", "rb") as f:
             old_texts = pickle.load(f)["texts"]
         old = torch.load(folder / "states.pt")
         old_at = {t: i for i, t in enumerate(old_texts)}
         old_offsets = np.concatenate([[0], np.cumsum(old["lengths"])]).tolist()
-        todo = []
-        for i, (text, (ids, _)) in enumerate(segs):
+        left = []
+        for i in todo:
+            text, (ids, _) = segs[i]
             j = old_at.get(text)
             if j is None or old["lengths"][j] != len(ids):
-                todo.append(i)
+                left.append(i)
                 continue
             self.states[offsets[i]:offsets[i + 1]] = old["states"][old_offsets[j]:old_offsets[j + 1]]
             self.pooled[i] = old["pooled"][j]
-        print(f"prepare: {len(segs) - len(todo)} of {len(segs)} texts' states reused from {folder}", flush=True)
-        return todo
+        print(f"prepare: {len(todo) - len(left)} of {len(segs)} texts' states reused from {folder}", flush=True)
+        return left
 
 
 def prepare(args):
@@ -563,7 +564,8 @@ def main():
     p.add_argument("--tools", type=int, default=3, help="tools in a row's memory (chosen by the zero-shot chooser)")
     p.add_argument("--train-rows", type=int, default=0, help="a random subset of the training rows (0: all)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--reuse", type=Path, help="an earlier prepare output: copy the states of texts it encoded already")
+    p.add_argument("--reuse", type=Path, nargs="+", default=[],
+                   help="earlier prepare outputs: copy the states of texts they encoded already")
     t = sub.add_parser("train")
     t.add_argument("--data", type=Path, required=True)
     t.add_argument("--out", type=Path, required=True)

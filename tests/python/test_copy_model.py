@@ -184,7 +184,7 @@ def test_prepare_reuses_the_states_of_texts_an_earlier_prepare_encoded(tmp_path)
 
     second = TextStates()
     second.add(["set a timer for ten minutes", "play some jazz", "turn on the lights"])
-    seconds, reused = second.encode(model, tok, kind, reuse=tmp_path)
+    seconds, reused = second.encode(model, tok, kind, reuse=[tmp_path])
     fresh = TextStates()
     fresh.add(list(second.index))
     fresh.encode(model, tok, kind)

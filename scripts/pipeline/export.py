@@ -177,8 +177,8 @@ def dev_segments(npz_path: Path, n: int):
     from pipeline.train import PackedRows
     data = PackedRows(npz_path)
     for r in range(min(n, data.n)):
-        segs = [[int(x) for x in data._seq("tool", int(t))] for t in data._seq("row_tools", r)]
-        segs.append([int(x) for x in data._seq("query", r)])
+        segs = [[int(x) for x in data.seq("tool", int(t))] for t in data.seq("row_tools", r)]
+        segs.append([int(x) for x in data.seq("query", r)])
         yield segs
 
 

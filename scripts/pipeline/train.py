@@ -81,7 +81,7 @@ class PackedRows:
         self.a = {k: z[k] for k in z.files}
         self.n = len(self.a["query_off"]) - 1
 
-    def _seq(self, name, i):
+    def seq(self, name, i):
         off = self.a[name + "_off"]
         return self.a[name][off[i]:off[i + 1]]
 
@@ -93,11 +93,11 @@ class PackedRows:
         other rows of the batch bring anyway, none sharing a name with the row's tools. The
         batch then has fewer distinct tools to encode (the encoder is most of a step's work:
         docs/training.md). Rows keep their tool count and the positions of their called tools."""
-        refs = [self._seq("row_tools", r).astype(np.int64) for r in rows]
+        refs = [self.seq("row_tools", r).astype(np.int64) for r in rows]
         names = self.a["tool_name"]
         keep = []                                  # per row: the positions whose tool stays
         for r, t in zip(rows, refs):
-            gold = self._seq("row_gold", r).astype(bool)
+            gold = self.seq("row_gold", r).astype(bool)
             slots = np.flatnonzero(~gold)
             if self.a["row_swap"][r] and len(slots) > 1:
                 keep.append(np.sort(np.append(np.flatnonzero(gold), slots[rng.integers(len(slots))])))
@@ -133,7 +133,7 @@ class PackedRows:
         - "rows", "n_tokens" (real tokens: segments once, plus targets) and "work" (WORK_KEYS).
         `tool_refs` replaces the rows' own tool lists (shared_tools).
         """
-        a = self._seq
+        a = self.seq
         if tool_refs is None:
             tool_refs = [a("row_tools", r).astype(np.int64) for r in rows]
         distinct = np.unique(np.concatenate(tool_refs))
@@ -343,7 +343,7 @@ def evaluate(model, data: PackedRows, tokenizer, prec: "Precision", rows: list[i
             decoded = greedy_decode(model, b, max_len, prec.use_sdpa)
         for r, ids in zip(chunk, decoded):
             texts.append(tokenizer.decode(ids, skip_special_tokens=False))
-            gold_ids = [int(x) for x in data._seq("out", r)[:-1]]
+            gold_ids = [int(x) for x in data.seq("out", r)[:-1]]
             golds.append(json.loads(tokenizer.decode(gold_ids, skip_special_tokens=False)))
     model.train()
     result = score(texts, golds)
@@ -427,9 +427,9 @@ WORK_KEYS = ("enc_tokens", "enc_attn", "kv_tokens", "out_tokens", "dec_self", "d
 
 def assert_no_dev_queries(train_rows: PackedRows, dev: dict[str, PackedRows]):
     """No dev query (as token ids) occurs in the training rows: dev splits stay out of training."""
-    seen = {train_rows._seq("query", i).tobytes() for i in range(train_rows.n)}
+    seen = {train_rows.seq("query", i).tobytes() for i in range(train_rows.n)}
     for split, rows in dev.items():
-        leaked = sum(rows._seq("query", i).tobytes() in seen for i in range(rows.n))
+        leaked = sum(rows.seq("query", i).tobytes() in seen for i in range(rows.n))
         assert not leaked, f"{leaked} {split} queries are in the training rows"
 
 

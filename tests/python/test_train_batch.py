@@ -39,12 +39,12 @@ def test_shared_tools_keep_calls_and_tool_counts(tmp_path):
     data = PackedRows(tmp_path / "train.npz")
     rows = list(range(128))
     shared = data.shared_tools(rows, np.random.default_rng(0))
-    before = np.unique(np.concatenate([data._seq("row_tools", r) for r in rows]))
+    before = np.unique(np.concatenate([data.seq("row_tools", r) for r in rows]))
     assert len(np.unique(np.concatenate(shared))) < len(before)
     names = data.a["tool_name"]
     for r, refs in zip(rows, shared):
-        own = data._seq("row_tools", r)
-        gold = data._seq("row_gold", r).astype(bool)
+        own = data.seq("row_tools", r)
+        gold = data.seq("row_gold", r).astype(bool)
         assert len(refs) == len(own) and (refs[gold] == own[gold]).all()
         assert len(set(names[refs].tolist())) == len(refs)        # no two tools with one name
         if not data.a["row_swap"][r]:

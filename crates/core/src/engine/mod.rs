@@ -17,8 +17,9 @@
 //!
 //! By default decoding is **schema-constrained** (`constrain/`, docs/constrained-decoding.md):
 //! the tokenizer's [`VocabTrie`] is built once at load, the [`Grammar`] is rebuilt whenever the
-//! tool set changes (`set_tools`, `add_tools`, `remove_tool`; never per query), and each query
-//! decodes through a [`SchemaFilter`], so the output is always a JSON array of calls to loaded
+//! tool set changes (`set_tools`, `add_tools`, `remove_tool`; a query decoded over its shortlist
+//! gets a grammar of the shortlisted tools, compiled for that query), and each query decodes
+//! through a [`SchemaFilter`], so the output is always a JSON array of calls to loaded
 //! tools whose arguments follow their schemas (as far as the grammar enforces them).
 //! **Jump-forward**: when the grammar forces the continuation (the rest of a unique tool name,
 //! `","arguments":{"`, closing `}}`), those tokens are appended to the next decoder call's input
@@ -211,8 +212,13 @@ impl Engine {
 
     /// Token ids of a tool's segment (`[tool] + ids(render(tool))`, truncated).
     pub fn tool_segment(&self, tool: &Tool) -> Result<Vec<u32>> {
+        self.rendered_segment(&render_tool(tool))
+    }
+
+    /// `tool_segment` of a tool already rendered.
+    fn rendered_segment(&self, rendered: &str) -> Result<Vec<u32>> {
         let m = &self.model.manifest;
-        let ids = self.model.encode_text(&render_tool(tool))?;
+        let ids = self.model.encode_text(rendered)?;
         Ok(segment(m.special_tokens.tool, &ids, m.max_tool_tokens))
     }
 
@@ -272,7 +278,7 @@ impl Engine {
             let (len, source) = match old.remove(&rendered) {
                 Some(t) => (t.len, Source::Kept { offset: t.offset }),
                 None => {
-                    let segment = self.tool_segment(tool)?;
+                    let segment = self.rendered_segment(&rendered)?;
                     (segment.len(), Source::New { segment })
                 }
             };

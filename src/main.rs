@@ -45,7 +45,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn run(cli: &mut Cli) -> Result<u8> {
     match &cli.command {
         Some(Command::Tools(ToolsCommand::Check { paths, rendered })) => {
-            tools_check(paths, rendered.then_some(cli.engine.model.as_deref()))
+            tools_check(paths, *rendered, cli.engine.model.as_deref())
         }
         Some(Command::Eval(args)) => {
             // Every eval row brings its own one-off tool set: no tool cache unless asked for.
@@ -66,19 +66,18 @@ fn run(cli: &mut Cli) -> Result<u8> {
     }
 }
 
-/// `needle tools check PATH...`; with `--rendered` (`rendered_for`: the `--model` given, if any)
-/// also each tool as that model's encoder reads it. Only the manifest is read, not the graphs.
-fn tools_check(paths: &[PathBuf], rendered_for: Option<Option<&Path>>) -> Result<u8> {
+/// `needle tools check PATH...`; with `rendered` also each tool as the model's encoder reads it
+/// (`model`: `--model`, else the one `needle` would load; only its manifest is read).
+fn tools_check(paths: &[PathBuf], rendered: bool, model: Option<&Path>) -> Result<u8> {
     let tools = tools::load_paths(paths, &[])?;
-    let render: Option<fn(&tools::Tool) -> String> = match rendered_for {
-        None => None,
-        Some(model) => {
-            let dir = model::locate_model_dir(model)?;
-            Some(match any_engine::format_version(&dir)? {
-                3 => copy_engine::CopyEngine::tool_text,
-                _ => render::render_tool,
-            })
-        }
+    let render: Option<fn(&tools::Tool) -> String> = if rendered {
+        let dir = model::locate_model_dir(model)?;
+        Some(match any_engine::format_version(&dir)? {
+            3 => copy_engine::CopyEngine::tool_text,
+            _ => render::render_tool,
+        })
+    } else {
+        None
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

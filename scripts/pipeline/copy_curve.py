@@ -451,6 +451,11 @@ def init_from(model: CopyDecoder, vocab: OutputVocab, path: Path):
     print(f"init: weights from {path} ({len(shared)} of {len(vocab)} vocabulary pieces carried over)", flush=True)
 
 
+def checkpoint_path(run: Path, minutes: int) -> Path:
+    """Where a run saves its checkpoint after `minutes` of training (pipeline.release finds it here)."""
+    return run / f"decoder-{minutes:03d}min.pt"
+
+
 def train(args):
     torch.manual_seed(args.seed)
     data = Data(args.data)
@@ -492,7 +497,7 @@ def train(args):
         save = {"decoder_config": cfg.to_dict(), "vocab": data.vocab.pieces,
                 "state_dict": {k: v.half() for k, v in model.state_dict().items()}}
         # One checkpoint per point: a later decoding (constrained, a no-call rule) re-scores the curve.
-        checkpoint = args.out / f"decoder-{round(train_s / 60):03d}min.pt"
+        checkpoint = checkpoint_path(args.out, round(train_s / 60))
         torch.save(save, checkpoint)
         e = {"minutes": train_s / 60, "rows": rows_seen, "actions": actions_seen, "loss": float(np.mean(losses[-50:])),
              "rows_per_s": rows_seen / train_s, "tflops": flops / train_s / 1e12, "peak_rss_mb": peak_rss_mb()}

@@ -25,6 +25,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.copy_curve import checkpoint_path as checkpoint
+
 ROOT = Path(__file__).resolve().parents[2]
 SPLITS = ("train", "dev_in", "dev_unseen", "dev_natural")
 
@@ -51,10 +53,6 @@ class Recipe:
 
 def py(*args) -> list[str]:
     return [sys.executable, *map(str, args)]
-
-
-def checkpoint(run: Path, minutes: int) -> Path:
-    return run / f"decoder-{minutes:03d}min.pt"
 
 
 def data_steps(r: Recipe) -> list[list[str]]:

@@ -14,6 +14,14 @@ from the natural training rows (no LLM teacher can run here).
   in its place (`delete_alarm` for "set an alarm for 7"): the answer is `[]`.
 - joined: two natural single-call requests joined into one ("... and ..."), both calls the
   answer: parallel and multi-tool rows with natural phrasing.
+- no-call with other tools: each natural no-call row (chit-chat, out-of-scope requests,
+  requests no offered tool can do) again with tools drawn from the pool, none of whose name words
+  the query uses, so refusing is learned over real tool lists and not only the row's own.
+- renamed gold tool: a variant's gold tool gets other words for its name and its parameters'
+  names (`playlist` -> `collection`, `city` -> `town`) and another naming style, the answer
+  renamed alike. The intent sets are a few dozen tools with fixed slot names, which a model
+  can memorise instead of reading the schema; renamed, the same phrasing teaches binding a span
+  to a parameter by its name's meaning, as synthesis over thousands of tools does.
 
 Everything is drawn from the training rows and the training tool pool only (the caller passes
 them), so no dev tool, query or value reaches training through here. Deterministic under a seed.
@@ -26,6 +34,7 @@ import random
 import re
 from collections import defaultdict
 
+from pipeline.synth.sampling import NAME_STYLES, restyle
 from pipeline.synth.values import words_of
 
 # Corpora whose queries were written by people (intent sets) or by LLMs (pipeline.build_data).
@@ -35,7 +44,9 @@ LLM_SOURCES = ("seal_tools", "acebench", "apibank", "toolalpaca", "hammerbench",
 NATURAL_SOURCES = LLM_SOURCES + INTENT_SOURCES
 
 # Variants per natural row (LLM-written rows are few and varied; the intent sets are big and narrow).
-VARIANTS = {**{s: 4 for s in LLM_SOURCES}, **{s: 2 for s in INTENT_SOURCES}}
+VARIANTS = {**{s: 4 for s in LLM_SOURCES}, **{s: 1 for s in INTENT_SOURCES}}
+NO_CALL_VARIANTS = 2       # variants of each natural no-call row, with other tools
+RENAME_WORD_P = 0.5        # chance that a name word with synonyms is swapped in a renamed tool
 JOINED_SHARE = 0.12        # joined rows, as a share of the natural rows and their variants
 NEAR_MISS_SHARE = 0.12     # near-miss no-call rows, same base
 HARD_DISTRACTOR_P = 0.5    # chance that a redrawn distractor comes from the gold tool's domain
@@ -56,6 +67,35 @@ STOP_WORDS = {"the", "a", "an", "of", "by", "for", "to", "in", "on", "and", "or"
 NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                 "twelve"]
 CONNECTORS = (" and ", ", and also ", ". Also, ", ", then ", " and then ", "; ")
+
+# Other words a schema writer might use in a tool or parameter name: the frequent words of the
+# natural rows' parameter names (SNIPS and HWU64 slots among them) and of common tool names.
+NAME_SYNONYMS = {
+    "type": ["kind", "category"], "item": ["object", "entry", "thing"], "rating": ["score", "stars"],
+    "title": ["name", "heading"], "playlist": ["collection", "mix", "list"], "name": ["title", "label"],
+    "artist": ["performer", "musician", "singer"], "time": ["when", "moment", "datetime"],
+    "restaurant": ["eatery", "venue", "diner"], "movie": ["film", "picture"], "party": ["group", "guests"],
+    "size": ["count", "number"], "date": ["day", "when"], "best": ["top", "highest"],
+    "place": ["location", "spot", "venue"], "location": ["place", "where", "area"], "distance": ["range", "radius"],
+    "service": ["provider", "platform", "app"], "country": ["nation"], "city": ["town", "municipality"],
+    "cinema": ["theater", "theatre"], "business": ["company", "shop", "store"], "sort": ["order", "ranking"],
+    "description": ["details", "summary"], "state": ["province", "region"], "device": ["appliance", "gadget"],
+    "media": ["content"], "person": ["contact", "who"], "event": ["occasion", "activity"], "series": ["show"],
+    "room": ["area", "space"], "number": ["count", "num"], "food": ["meal", "dish"], "genre": ["style", "category"],
+    "dish": ["meal", "course"], "track": ["song", "tune"], "song": ["track", "tune"], "end": ["finish", "until"],
+    "message": ["text", "body", "content"], "cuisine": ["food"], "transport": ["vehicle", "travel"],
+    "language": ["lang", "locale"], "album": ["record"], "topic": ["subject", "theme"], "period": ["duration", "span"],
+    "color": ["colour", "hue"], "condition": ["status"], "text": ["content", "message"], "product": ["article", "goods"],
+    "query": ["search", "keywords", "terms"], "day": ["date"], "phone": ["telephone", "mobile"], "begin": ["start"],
+    "start": ["begin", "from"], "amount": ["sum", "quantity"], "length": ["duration"], "destination": ["target", "to"],
+    "level": ["grade", "degree"], "user": ["account", "member"], "email": ["mail"], "author": ["writer", "creator"],
+    "book": ["novel", "title"], "weather": ["forecast", "conditions"], "music": ["audio", "tunes"],
+    "play": ["start", "stream"], "get": ["fetch", "retrieve", "find"], "search": ["find", "look_up", "query"],
+    "add": ["append", "insert", "put"], "set": ["configure", "change"], "create": ["make", "new"],
+    "remove": ["delete", "drop"], "delete": ["remove", "erase"], "send": ["deliver", "post"], "check": ["verify"],
+    "calendar": ["schedule", "agenda"], "alarm": ["wakeup", "reminder"], "reminder": ["alert", "note"],
+    "list": ["collection"], "address": ["location"], "duration": ["length", "period"], "quantity": ["amount", "count"],
+}
 
 
 def base_source(row: dict) -> str:
@@ -249,6 +289,18 @@ def redraw_tools(row: dict, index: ToolIndex, rng: random.Random) -> list[dict]:
     return tools
 
 
+def unrelated_tools(query: str, index: ToolIndex, rng: random.Random) -> list[dict]:
+    """1-6 pool tools none of whose name's content words occurs in the query."""
+    words = set(words_of(query))
+    tools, names = [], set()
+    for _ in range(rng.randint(1, 6)):
+        t = rng.choice(index.pool)
+        if t["name"].lower() not in names and not content_words(t["name"]) & words:
+            names.add(t["name"].lower())
+            tools.append(t)
+    return tools
+
+
 def near_miss(row: dict, index: ToolIndex, rng: random.Random) -> dict | None:
     """A no-call row: the single gold tool replaced by a same-domain tool whose name says another
     kind of action (module docstring), or None when there is no such tool."""
@@ -288,6 +340,56 @@ def join(a: dict, b: dict, rng: random.Random) -> dict | None:
     rng.shuffle(listed)
     return {"query": qa + connector + qb, "tools": listed, "answers": a["answers"] + b["answers"],
             "source": f"joined:{base_source(a)}+{base_source(b)}", "id": f"{a.get('id', '')}+{b.get('id', '')}"}
+
+
+# -- names ----------------------------------------------------------------------------------------
+def rename(name: str, style: str, rng: random.Random) -> str:
+    """name with some of its words swapped for synonyms (NAME_SYNONYMS), in the given style."""
+    words = [rng.choice(NAME_SYNONYMS[w]) if w in NAME_SYNONYMS and rng.random() < RENAME_WORD_P else w
+             for w in words_of(name)]
+    if not words:
+        return name
+    joined = "_".join(words)
+    return restyle(joined, style) if style != "orig" else joined if "_" in name else restyle(joined, "camel")
+
+
+def rename_gold_tools(row: dict, rng: random.Random) -> dict:
+    """row with each gold tool and its top-level parameters renamed (module docstring) and the
+    answer renamed alike. Names that would clash with another tool or parameter stay as they were."""
+    gold = {c["name"] for c in row["answers"]}
+    taken = {t["name"].lower() for t in row["tools"]}
+    tool_names, param_names = {}, {}
+    tools = []
+    for t in row["tools"]:
+        if t["name"] not in gold:
+            tools.append(t)
+            continue
+        style = rng.choice(NAME_STYLES)
+        new = rename(t["name"], style, rng)
+        if new.lower() in taken or not new:
+            new = t["name"]
+        taken.add(new.lower())
+        tool_names[t["name"]] = new
+        params = t.get("parameters") or {}
+        props = params.get("properties") or {}
+        mapping, used = {}, set()
+        for key in props:
+            # Parameters keep to snake or camel case, the way schemas write them, switching now and then.
+            snake = ("_" in key) != (rng.random() < 0.3)
+            k = rename(key, "snake" if snake else "camel", rng) if words_of(key) else key
+            if not k or k.lower() in used or (k != key and k in props):
+                k = key
+            used.add(k.lower())
+            mapping[key] = k
+        param_names[t["name"]] = mapping
+        new_params = dict(params, properties={mapping[k]: v for k, v in props.items()})
+        if isinstance(params.get("required"), list):
+            new_params["required"] = [mapping.get(k, k) for k in params["required"]]
+        tools.append(dict(t, name=new, parameters=new_params))
+    answers = [{"name": tool_names.get(c["name"], c["name"]),
+                "arguments": {param_names.get(c["name"], {}).get(k, k): v for k, v in c["arguments"].items()}}
+               for c in row["answers"]]
+    return {**row, "tools": tools, "answers": answers}
 
 
 # -- the whole step -------------------------------------------------------------------------------
@@ -330,11 +432,17 @@ def augment(train: list[dict], pool: list[dict], seed: int,
                 counts["relex_not_located"] += 1
                 break
             v = {**v, "tools": redraw_tools(v, index, rng), "source": f"relex:{base_source(row)}"}
+            v = rename_gold_tools(v, rng)
             if not valid(v, validators):
                 counts["relex_invalid"] += 1
                 continue
             out.append(v)
-    base = natural + out
+        if not row["answers"]:
+            for _ in range(NO_CALL_VARIANTS):
+                tools = unrelated_tools(row["query"], index, rng)
+                if tools:
+                    out.append({**row, "tools": tools, "source": f"nocall:{base_source(row)}"})
+    base = natural + [r for r in out if r["answers"]]
     single = [r for r in base if len(r["answers"]) == 1]
     for _ in range(int(JOINED_SHARE * len(base))):
         j = join(rng.choice(single), rng.choice(single), rng)

@@ -35,7 +35,7 @@ def kind(row: dict) -> str:
     if source.startswith("synth"):
         return source
     head = source.split(":")[0]
-    return head if head in ("relex", "joined", "nearmiss") else "natural"
+    return head if head in ("relex", "joined", "nearmiss", "nocall") else "natural"
 
 
 def natural_phrasing(row: dict) -> bool:
@@ -65,7 +65,7 @@ def composition(rows: list[dict], stats: dict) -> list[str]:
     a_tokens = sum(len(e.ids) for e in tok.encode_batch([json.dumps(r["answers"]) for r in rows]))
     lines = ["## What the training rows are made of", "",
              f"Data version {stats.get('data_version', 1)}. Kinds: `natural` (a converted row, written by people or "
-             "LLMs), `relex`, `joined`, `nearmiss` (pipeline.augment: the phrasing is still theirs), `synth:*` "
+             "LLMs), `relex`, `joined`, `nearmiss`, `nocall` (pipeline.augment: the phrasing is still theirs), `synth:*` "
              "(hand-written templates, pipeline.synth).", "",
              f"- training rows: {n:,}",
              f"- natural phrasing (written by people or LLMs, or re-lexicalised / joined from such rows): "

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.augment import ToolIndex, ValuePools, augment, join, locate, near_miss, relexicalise
+from pipeline.augment import ToolIndex, ValuePools, augment, join, locate, near_miss, relexicalise, rename_gold_tools, valid
 from pipeline.build_data import held_out, tool_key
 from pipeline.jsonl import read_jsonl, write_jsonl
 
@@ -106,6 +106,41 @@ def test_join_two_requests():
     assert j["query"].startswith("weather for Rome please") and "wake me at 7:30 am" in j["query"].lower()
     other_weather = dict(WEATHER, description="another schema under the same name")
     assert join(ROWS[1], row("alarm at 6", [("set_alarm", {"time": "6"})], tools=(ALARM, other_weather)), random.Random(0)) is None
+
+
+def test_renamed_gold_tool_and_answer_agree():
+    """Renaming changes names only: the query stays, the answer names the renamed tool and its
+    renamed parameters, required follows, values and distractors are untouched, and it validates."""
+    base = row("what's the weather in Oslo in fahrenheit for 3 days",
+               [("get_weather", {"city": "Oslo", "unit": "fahrenheit", "days": 3})], tools=(ALARM, WEATHER))
+    rng = random.Random(0)
+    renamed_tool = renamed_param = 0
+    for _ in range(40):
+        v = rename_gold_tools(base, rng)
+        assert v["query"] == base["query"] and v["tools"][0] == ALARM
+        gold = v["tools"][1]
+        call = v["answers"][0]
+        assert call["name"] == gold["name"]
+        props = gold["parameters"]["properties"]
+        assert set(call["arguments"]) == set(props)
+        assert sorted(map(json.dumps, call["arguments"].values())) == sorted(map(json.dumps, base["answers"][0]["arguments"].values()))
+        assert list(props.values()) == list(WEATHER["parameters"]["properties"].values())   # schemas, in order
+        (city_key,) = [k for k, v in call["arguments"].items() if v == "Oslo"]
+        assert gold["parameters"]["required"] == [city_key]
+        assert valid(v, {})
+        renamed_tool += gold["name"] != "get_weather"
+        renamed_param += city_key != "city"
+    assert renamed_tool > 10 and renamed_param > 10          # synonyms and styles are drawn, not always
+
+
+def test_natural_no_call_rows_get_other_unrelated_tools():
+    chat = row("what's the weather going to do to my mood", [], tools=(ALARM,), source="clinc150")
+    out, counts = augment(ROWS + [chat], [WEATHER, ALARM, DELETE_ALARM, FORECAST], seed=3)
+    variants = [r for r in out if r["source"] == "nocall:clinc150"]
+    assert variants and counts["nocall"] == len(variants)
+    for v in variants:
+        assert v["query"] == chat["query"] and v["answers"] == []
+        assert v["tools"] and all("weather" not in t["name"] for t in v["tools"])   # the query says "weather"
 
 
 def test_augment_is_deterministic_and_valid():

@@ -435,10 +435,12 @@ def decoder_flops(cfg: DecoderConfig, n_actions: int, n_memory: int, n_query: in
 
 def init_from(model: CopyDecoder, vocab: OutputVocab, path: Path):
     """Start from a saved decoder (a checkpoint of this script) instead of random weights, so a
-    later run adds to an earlier one. The output vocabulary is rebuilt by every `prepare`, so
-    vocabulary rows are matched by their piece's text; pieces new to this vocabulary keep their
-    random initialisation."""
-    old, old_pieces = load_decoder(path)
+    later run adds to an earlier one; or from a shipped model's folder (`assets/`, its int8
+    weights read back by pipeline.dequantize). The output vocabulary is rebuilt by every
+    `prepare`, so vocabulary rows are matched by their piece's text; pieces new to this
+    vocabulary keep their random initialisation."""
+    from pipeline.dequantize import load_shipped
+    old, old_pieces = load_shipped(path) if path.is_dir() else load_decoder(path)
     if {**old.cfg.to_dict(), "vocab_size": 0} != {**model.cfg.to_dict(), "vocab_size": 0}:
         raise SystemExit(f"--init {path}: decoder config {old.cfg.to_dict()} differs from this run's {model.cfg.to_dict()}")
     state = old.state_dict()
@@ -590,7 +592,8 @@ def main():
     t.add_argument("--muon-lr", type=float, default=0.02)
     t.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp32"])
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--init", type=Path, help="start from this checkpoint (decoder-*.pt of an earlier run)")
+    t.add_argument("--init", type=Path,
+                   help="start from this checkpoint (decoder-*.pt of an earlier run) or shipped model folder (assets)")
     t.add_argument("--eval", type=lambda v: Path(v) if v else None, default=Path("data/eval"),
                    help="dev subsets as needle eval rows (scripts/dev_subset_to_eval.py): every curve point is scored "
                         "through the runtime on them; '' to skip")

@@ -134,13 +134,18 @@ def memory_names(n_layers: int) -> list[str]:
 
 
 def export_float(bert, dec: CopyDecoder, out: Path):
-    cfg = dec.cfg
-    n = cfg.n_layers
     ids = torch.tensor([[101, 7592, 2088, 102]])
     torch.onnx.export(EncoderGraph(bert), (ids, torch.ones_like(ids)), out / "encoder.onnx", opset_version=OPSET,
                       input_names=["input_ids", "attention_mask"], output_names=["hidden", "pooled"],
                       dynamic_axes={"input_ids": {1: "T"}, "attention_mask": {1: "T"}, "hidden": {1: "T"}},
                       dynamo=False)
+    export_decoder_graphs(dec, out)
+
+
+def export_decoder_graphs(dec: CopyDecoder, out: Path):
+    """memory.onnx and decoder.onnx (float32) of dec into out."""
+    cfg = dec.cfg
+    n = cfg.n_layers
     memory_inputs, actions, past = sample_inputs(cfg)
     mem_graph = MemoryGraph(dec)
     torch.onnx.export(mem_graph, memory_inputs, out / "memory.onnx", opset_version=OPSET,

@@ -10,8 +10,6 @@ from the natural training rows (no LLM teacher can run here).
 - hard distractors: the other tools of a variant are redrawn, half of them from the gold tool's
   domain (a tool sharing a content word of its name: `get_weather` next to
   `get_weather_forecast`), so choosing needs the description and the arguments, not the domain.
-- near-miss no-call: the gold tool removed and a same-domain tool of another kind of action left
-  in its place (`delete_alarm` for "set an alarm for 7"): the answer is `[]`.
 - joined: two natural single-call requests joined into one ("... and ..."), both calls the
   answer: parallel and multi-tool rows with natural phrasing.
 - no-call with other tools: each natural no-call row (chit-chat, out-of-scope requests,
@@ -48,7 +46,6 @@ VARIANTS = {**{s: 4 for s in LLM_SOURCES}, **{s: 1 for s in INTENT_SOURCES}}
 NO_CALL_VARIANTS = 2       # variants of each natural no-call row, with other tools
 RENAME_WORD_P = 0.5        # chance that a name word with synonyms is swapped in a renamed tool
 JOINED_SHARE = 0.12        # joined rows, as a share of the natural rows and their variants
-NEAR_MISS_SHARE = 0.12     # near-miss no-call rows, same base
 HARD_DISTRACTOR_P = 0.5    # chance that a redrawn distractor comes from the gold tool's domain
 
 # Name words that say what a tool does, not what it is about: they never make two tools one domain.
@@ -247,10 +244,6 @@ def content_words(name: str) -> set[str]:
     return {w for w in words_of(name) if w not in ACTION_OF and w not in STOP_WORDS and len(w) > 2}
 
 
-def action(name: str) -> str | None:
-    return next((ACTION_OF[w] for w in words_of(name) if w in ACTION_OF), None)
-
-
 class ToolIndex:
     """The training tool pool by content word of the name, for same-domain draws."""
 
@@ -299,27 +292,6 @@ def unrelated_tools(query: str, index: ToolIndex, rng: random.Random) -> list[di
             names.add(t["name"].lower())
             tools.append(t)
     return tools
-
-
-def near_miss(row: dict, index: ToolIndex, rng: random.Random) -> dict | None:
-    """A no-call row: the single gold tool replaced by a same-domain tool whose name says another
-    kind of action (module docstring), or None when there is no such tool."""
-    if len(row["answers"]) != 1:
-        return None
-    gold = row["answers"][0]["name"]
-    kind = action(gold)
-    if kind is None:
-        return None
-    # Other tools of the gold tool's domain leave too: one of them might do what was asked.
-    domain = content_words(gold)
-    others = [t for t in row["tools"] if t["name"] != gold and not content_words(t["name"]) & domain]
-    names = {t["name"].lower() for t in others}
-    options = [t for t in index.same_domain(gold) if action(t["name"]) not in (None, kind) and t["name"].lower() not in names]
-    if not options:
-        return None
-    tools = others + [rng.choice(options)]
-    rng.shuffle(tools)
-    return {**row, "tools": tools, "answers": [], "source": f"nearmiss:{base_source(row)}"}
 
 
 def join(a: dict, b: dict, rng: random.Random) -> dict | None:
@@ -414,10 +386,8 @@ def valid(row: dict, validators: dict) -> bool:
     return True
 
 
-def augment(train: list[dict], pool: list[dict], seed: int,
-            near_miss_share: float = NEAR_MISS_SHARE) -> tuple[list[dict], dict]:
-    """New training rows from the natural rows of train (module docstring) and a count per kind;
-    near_miss_share: near-miss no-call rows per natural row and variant (0: none)."""
+def augment(train: list[dict], pool: list[dict], seed: int) -> tuple[list[dict], dict]:
+    """New training rows from the natural rows of train (module docstring) and a count per kind."""
     rng = random.Random(seed)
     natural = [r for r in train if is_natural(r)]
     pools = ValuePools(natural)
@@ -448,10 +418,6 @@ def augment(train: list[dict], pool: list[dict], seed: int,
         j = join(rng.choice(single), rng.choice(single), rng)
         if j is not None and valid(j, validators):
             out.append(j)
-    for _ in range(int(near_miss_share * len(base))):
-        m = near_miss(rng.choice(single), index, rng)
-        if m is not None:
-            out.append(m)
     for r in out:
         counts[r["source"].split(":")[0]] += 1
     return out, dict(counts)

@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from pipeline.augment import NATURAL_SOURCES, NEAR_MISS_SHARE, augment   # NATURAL_SOURCES: corpora written by people or LLMs
+from pipeline.augment import NATURAL_SOURCES, augment   # NATURAL_SOURCES: corpora written by people or LLMs
 from pipeline.jsonl import read_jsonl, write_jsonl
 
 HOLDOUT_PERCENT = 12
@@ -133,8 +133,6 @@ def main():
     ap.add_argument("--data-version", type=int, default=1, choices=[1, 2],
                     help="1: converted rows and synthesis; 2: also pipeline.augment's rows (issue 14; it lost "
                          "to 1 on the 80-minute curve, docs/training.md)")
-    ap.add_argument("--near-miss-share", type=float, default=NEAR_MISS_SHARE,
-                    help="data v2: near-miss no-call rows per natural row (the suspect of v2's over-refusal; 0: none)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -163,7 +161,7 @@ def main():
     # Data v2 (pipeline.augment): more rows with natural phrasing, from the training rows and tools only.
     augmented = {}
     if args.data_version >= 2:
-        extra, augmented = augment(train, train_pool, seed=args.seed + 6, near_miss_share=args.near_miss_share)
+        extra, augmented = augment(train, train_pool, seed=args.seed + 6)
         train += extra
         print(f"augment: {len(extra)} rows {augmented}")
 
@@ -189,7 +187,7 @@ def main():
     report = {"holdout_percent": HOLDOUT_PERCENT, "train_rows_dropped_as_dev_query_duplicates": before - before_restyle,
               "train_rows_dropped_as_restyled_into_held_out": dropped_restyled,
               "tools_train": len(train_pool), "tools_held_out": len(holdout_pool),
-              "data_version": args.data_version, "near_miss_share": args.near_miss_share, "augmented": augmented,
+              "data_version": args.data_version, "augmented": augmented,
               "splits": {n: stats(r) for n, r in splits}}
     (args.out / "stats.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report["splits"]["train"], indent=1))

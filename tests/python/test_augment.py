@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.augment import ToolIndex, ValuePools, augment, join, locate, near_miss, relexicalise, rename_gold_tools, valid
+from pipeline.augment import ToolIndex, ValuePools, augment, join, locate, relexicalise, rename_gold_tools, valid
 from pipeline.build_data import held_out, tool_key
 from pipeline.jsonl import read_jsonl, write_jsonl
 
@@ -85,18 +85,6 @@ def test_unlocated_value_kept_and_row_still_consistent():
     v = relexicalise(r, pools, random.Random(3))
     args = v["answers"][0]["arguments"]
     assert args["unit"] == "celsius" and args["city"] != "Rome" and spelled(v["query"], args["city"])
-
-
-def test_near_miss_is_a_no_call_with_a_same_domain_tool_of_another_action():
-    index = ToolIndex([WEATHER, ALARM, DELETE_ALARM, FORECAST])
-    m = near_miss(ROWS[3], index, random.Random(0))
-    assert m["answers"] == [] and [t["name"] for t in m["tools"]] == ["delete_alarm"]
-    # get_weather_forecast is the same action as get_weather: it could answer, so it is never the near miss.
-    assert near_miss(ROWS[0], index, random.Random(0)) is None
-    # Same-domain tools already offered leave with the gold tool (one of them might fit).
-    r = row("wake me at 7:30 am", [("set_alarm", {"time": "7:30 am"})], tools=(ALARM, dict(ALARM, name="alarm_set"), WEATHER))
-    m = near_miss(r, index, random.Random(0))
-    assert sorted(t["name"] for t in m["tools"]) == ["delete_alarm", "get_weather"]
 
 
 def test_join_two_requests():

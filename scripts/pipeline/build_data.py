@@ -131,8 +131,8 @@ def main():
     ap.add_argument("--synth-rows", type=int, default=400_000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--data-version", type=int, default=1, choices=[1, 2],
-                    help="1: converted rows and synthesis; 2: also pipeline.augment's rows (issue 14; it lost "
-                         "to 1 on the 80-minute curve, docs/training.md)")
+                    help="1: converted rows and synthesis; 2: also pipeline.augment's rows (issue 14; every "
+                         "variant so far lost to 1 on dev_unseen and early refusing, docs/training.md)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)

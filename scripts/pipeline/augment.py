@@ -316,13 +316,15 @@ def join(a: dict, b: dict, rng: random.Random) -> dict | None:
 
 # -- names ----------------------------------------------------------------------------------------
 def rename(name: str, style: str, rng: random.Random) -> str:
-    """name with some of its words swapped for synonyms (NAME_SYNONYMS), in the given style."""
+    """name with some of its words swapped for synonyms (NAME_SYNONYMS), in the given style
+    (`orig`: snake case if name had underscores, else camel case)."""
     words = [rng.choice(NAME_SYNONYMS[w]) if w in NAME_SYNONYMS and rng.random() < RENAME_WORD_P else w
              for w in words_of(name)]
     if not words:
         return name
-    joined = "_".join(words)
-    return restyle(joined, style) if style != "orig" else joined if "_" in name else restyle(joined, "camel")
+    if style == "orig":
+        style = "snake" if "_" in name else "camel"
+    return restyle("_".join(words), style)
 
 
 def rename_gold_tools(row: dict, rng: random.Random) -> dict:
@@ -338,7 +340,7 @@ def rename_gold_tools(row: dict, rng: random.Random) -> dict:
             continue
         style = rng.choice(NAME_STYLES)
         new = rename(t["name"], style, rng)
-        if new.lower() in taken or not new:
+        if new.lower() in taken:
             new = t["name"]
         taken.add(new.lower())
         tool_names[t["name"]] = new
@@ -348,8 +350,8 @@ def rename_gold_tools(row: dict, rng: random.Random) -> dict:
         for key in props:
             # Parameters keep to snake or camel case, the way schemas write them, switching now and then.
             snake = ("_" in key) != (rng.random() < 0.3)
-            k = rename(key, "snake" if snake else "camel", rng) if words_of(key) else key
-            if not k or k.lower() in used or (k != key and k in props):
+            k = rename(key, "snake" if snake else "camel", rng)
+            if k.lower() in used or (k != key and k in props):
                 k = key
             used.add(k.lower())
             mapping[key] = k

@@ -32,6 +32,7 @@ import random
 import re
 from collections import defaultdict
 
+from pipeline.synth.mined import ACTION_OF, STOP_WORDS, content_words, locate  # noqa: F401 (stats uses content_words)
 from pipeline.synth.sampling import NAME_STYLES, restyle
 from pipeline.synth.values import words_of
 
@@ -48,19 +49,6 @@ RENAME_WORD_P = 0.5        # chance that a name word with synonyms is swapped in
 JOINED_SHARE = 0.12        # joined rows, as a share of the natural rows and their variants
 HARD_DISTRACTOR_P = 0.5    # chance that a redrawn distractor comes from the gold tool's domain
 
-# Name words that say what a tool does, not what it is about: they never make two tools one domain.
-ACTION_GROUPS = {
-    "read": {"get", "fetch", "retrieve", "find", "search", "lookup", "look", "show", "list", "check", "query", "read",
-             "view", "display", "browse", "recommend", "calculate", "compute", "estimate", "analyze", "analyse"},
-    "write": {"set", "update", "change", "modify", "edit", "adjust", "configure", "rename", "enable", "disable",
-              "turn", "toggle", "mute", "unmute"},
-    "create": {"create", "add", "new", "make", "book", "schedule", "reserve", "order", "buy", "post", "submit",
-               "register", "generate", "start", "open", "play", "send", "share", "upload", "save"},
-    "remove": {"delete", "remove", "cancel", "clear", "stop", "close", "end", "unsubscribe", "pause", "reset"},
-}
-ACTION_OF = {w: g for g, ws in ACTION_GROUPS.items() for w in ws}
-STOP_WORDS = {"the", "a", "an", "of", "by", "for", "to", "in", "on", "and", "or", "with", "from", "info", "information",
-              "data", "details", "detail", "api", "v1", "v2", "v3", "all", "my", "user", "id", "tool", "service"}
 NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
                 "twelve"]
 CONNECTORS = (" and ", ", and also ", ". Also, ", ", then ", " and then ", "; ")
@@ -125,14 +113,6 @@ def param_name(path) -> str:
 
 def value_text(v) -> str:
     return v if isinstance(v, str) else json.dumps(v)
-
-
-def locate(text: str, value_str: str):
-    """Spans of value_str in text, case-insensitive, not inside a longer word or number."""
-    if len(value_str) < 2 and not value_str.isdigit():
-        return []
-    pattern = r"(?<![\w.])" + re.escape(value_str) + r"(?![\w]|\.\d)"
-    return [m.span() for m in re.finditer(pattern, text, flags=re.IGNORECASE)]
 
 
 class ValuePools:
@@ -240,10 +220,6 @@ def relexicalise(row: dict, pools: ValuePools, rng: random.Random) -> dict | Non
 
 
 # -- tools ----------------------------------------------------------------------------------------
-def content_words(name: str) -> set[str]:
-    return {w for w in words_of(name) if w not in ACTION_OF and w not in STOP_WORDS and len(w) > 2}
-
-
 class ToolIndex:
     """The training tool pool by content word of the name, for same-domain draws."""
 

@@ -109,15 +109,16 @@ SYNTH_CHUNKS = 16   # synthesis runs in this many seeded chunks (in parallel); f
 
 def _generate_chunk(job):
     from pipeline.synth.generate import generate
-    pool, n, seed = job
-    return list(generate(pool, n, seed=seed))
+    pool, n, seed, templates, mined_share = job
+    return list(generate(pool, n, seed=seed, templates=templates, mined_share=mined_share))
 
 
-def synthesize(pool, n_rows: int, seed: int) -> list[dict]:
-    """n_rows rows over `pool`, generated in SYNTH_CHUNKS seeded chunks on all cores."""
+def synthesize(pool, n_rows: int, seed: int, templates=None, mined_share: float = 0.0) -> list[dict]:
+    """n_rows rows over `pool`, generated in SYNTH_CHUNKS seeded chunks on all cores; with templates
+    (pipeline.synth.mined), mined_share of the single-call rows fill them."""
     import multiprocessing as mp
     sizes = [n_rows // SYNTH_CHUNKS + (i < n_rows % SYNTH_CHUNKS) for i in range(SYNTH_CHUNKS)]
-    jobs = [(pool, n, seed * 1000 + i) for i, n in enumerate(sizes) if n]
+    jobs = [(pool, n, seed * 1000 + i, templates, mined_share) for i, n in enumerate(sizes) if n]
     with mp.get_context("fork").Pool(min(len(jobs), mp.cpu_count())) as workers:
         return [row for chunk in workers.map(_generate_chunk, jobs) for row in chunk]
 
@@ -133,6 +134,9 @@ def main():
     ap.add_argument("--data-version", type=int, default=1, choices=[1, 2],
                     help="1: converted rows and synthesis; 2: also pipeline.augment's rows (issue 14; every "
                          "variant so far lost to 1 on dev_unseen and early refusing, docs/training.md)")
+    ap.add_argument("--mined-share", type=float, default=0.0,
+                    help="share of synthesis's single-call rows that fill a query template mined from the natural "
+                         "training rows instead of a hand-written pattern (pipeline.synth.mined; issue 14)")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -150,8 +154,15 @@ def main():
     holdout_pool = [t for t in pool if held_out(t["name"])]
     print(f"tools: {len(train_pool)} for training, {len(holdout_pool)} held out")
 
+    # Templates are mined from the natural training rows only: no dev query's phrasing is reused.
+    templates, mined_report = None, {}
+    if args.mined_share > 0:
+        from pipeline.synth.mined import mine
+        templates, why_not = mine([r for r in train if r.get("source") in NATURAL_SOURCES])
+        mined_report = {"templates": len(templates), "share": args.mined_share, "rows_without_template": why_not}
+        print(f"mined: {len(templates)} templates; rows without one: {why_not}")
     # Synthesis draws gold tools and distractors only from the pool it is given.
-    train += synthesize(train_pool, args.synth_rows, seed=args.seed)
+    train += synthesize(train_pool, args.synth_rows, seed=args.seed, templates=templates, mined_share=args.mined_share)
     dev_in += synthesize(train_pool, DEV_ROWS // 2, seed=args.seed + 1)
     # Separate generators per shuffle: the dev splits must not depend on how many rows are synthesised.
     random.Random(args.seed + 1).shuffle(dev_unseen)
@@ -187,7 +198,7 @@ def main():
     report = {"holdout_percent": HOLDOUT_PERCENT, "train_rows_dropped_as_dev_query_duplicates": before - before_restyle,
               "train_rows_dropped_as_restyled_into_held_out": dropped_restyled,
               "tools_train": len(train_pool), "tools_held_out": len(holdout_pool),
-              "data_version": args.data_version, "augmented": augmented,
+              "data_version": args.data_version, "augmented": augmented, "mined": mined_report,
               "splits": {n: stats(r) for n, r in splits}}
     (args.out / "stats.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report["splits"]["train"], indent=1))

@@ -42,6 +42,12 @@ def natural_phrasing(row: dict) -> bool:
     return not row.get("source", "").startswith("synth")
 
 
+def mined(row: dict) -> bool:
+    """A template mined from a natural row, filled for another tool: a person's words around the
+    values, the tool's words and the values new (pipeline.synth.mined). Counted apart."""
+    return row.get("source") == "synth:mined"
+
+
 def hard_negative(row: dict) -> bool:
     """A distractor shares a content word of its name with a gold tool's (same domain)."""
     gold = {c["name"] for c in row["answers"]}
@@ -59,6 +65,7 @@ def composition(rows: list[dict], stats: dict) -> list[str]:
     no_call = Counter(kind(r) for r in rows if not r["answers"])
     parallel = sum(len(r["answers"]) > 1 for r in rows)
     natural = sum(natural_phrasing(r) for r in rows)
+    mined_rows = sum(mined(r) for r in rows)
     hard = sum(hard_negative(r) for r in rows if r["answers"])
     tok = minilm_tokenizer()
     q_tokens = sum(len(e.ids) for e in tok.encode_batch([r["query"] for r in rows]))
@@ -66,10 +73,13 @@ def composition(rows: list[dict], stats: dict) -> list[str]:
     lines = ["## What the training rows are made of", "",
              f"Data version {stats.get('data_version', 1)}. Kinds: `natural` (a converted row, written by people or "
              "LLMs), `relex`, `joined`, `nearmiss`, `nocall` (pipeline.augment: the phrasing is still theirs), `synth:*` "
-             "(hand-written templates, pipeline.synth).", "",
+             "(synthesis: hand-written patterns, and `synth:mined`, templates mined from natural rows).", "",
              f"- training rows: {n:,}",
              f"- natural phrasing (written by people or LLMs, or re-lexicalised / joined from such rows): "
              f"{natural:,} ({natural / n:.1%})",
+             f"- mined templates (a natural row's words around new values, for another tool): {mined_rows:,} "
+             f"({mined_rows / n:.1%}); natural phrasing and mined templates together: "
+             f"{natural + mined_rows:,} ({(natural + mined_rows) / n:.1%})",
              f"- no-call rows: {sum(no_call.values()):,} ({sum(no_call.values()) / n:.1%})",
              f"- parallel / multi-call rows: {parallel:,} ({parallel / n:.1%})",
              f"- rows with a hard negative (a distractor of the gold tool's domain): "
@@ -81,6 +91,8 @@ def composition(rows: list[dict], stats: dict) -> list[str]:
     lines += ["", "## Rows by the corpus their phrasing comes from", "", "| corpus | rows | natural source |", "|---|---|---|"]
     for s, c in sources.most_common():
         lines.append(f"| {s} | {c:,} | {'yes' if s in NATURAL_SOURCES else 'no'} |")
+    if stats.get("mined"):
+        lines += ["", "Mined templates (build_data `--mined-share`): `" + json.dumps(stats["mined"], sort_keys=True) + "`"]
     if stats.get("augmented"):
         lines += ["", "pipeline.augment's counts (including the rows it could not make): `"
                   + json.dumps(stats["augmented"], sort_keys=True) + "`"]

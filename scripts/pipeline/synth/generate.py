@@ -15,6 +15,7 @@ from typing import Iterator
 import jsonschema
 
 from . import patterns as P
+from .mined import Filler
 from .nocall import NO_CALL_TEXTS
 from .sampling import NAME_STYLES, grounding_strings, restyle, sample_param
 from .tools import Prepared, normalize_tool, prepare
@@ -41,7 +42,7 @@ def _wchoice(rng, pairs):
 
 
 class _Gen:
-    def __init__(self, tool_pool, seed, no_call_pool):
+    def __init__(self, tool_pool, seed, no_call_pool, templates=None):
         self.rng = random.Random(seed)
         seen = set()
         preps = []
@@ -75,6 +76,7 @@ class _Gen:
             if t and t not in texts:
                 texts.append(t)
         self.no_call = texts
+        self.filler = Filler(templates, preps) if templates else None
 
     # -- tools --------------------------------------------------------------------------------
     def pick_gold(self):
@@ -149,6 +151,11 @@ class _Gen:
             grounding_strings(p, v, ground)
             if not p.required:
                 n_opt += 1
+        return (args, slots, ground) if self.valid(pr, args) else None
+
+    @staticmethod
+    def valid(pr: Prepared, args: dict) -> bool:
+        """args pass the tool's schema (its validator built on first use; a broken schema passes nothing)."""
         if pr.validator is None:
             try:
                 cls = jsonschema.validators.validator_for(pr.tool["parameters"], default=jsonschema.Draft7Validator)
@@ -156,14 +163,10 @@ class _Gen:
                 pr.validator = cls(pr.tool["parameters"])
             except Exception:
                 pr.validator = False
-        if pr.validator is False:
-            return None
         try:
-            if not pr.validator.is_valid(args):
-                return None
+            return pr.validator is not False and pr.validator.is_valid(args)
         except Exception:
-            return None
-        return args, slots, ground
+            return False
 
     def clause(self, pr: Prepared, slots, qtype):
         rng = self.rng
@@ -199,8 +202,31 @@ class _Gen:
         return {"name": name, "arguments": {k: args[k] for k in order if k in args}}
 
     # -- rows ----------------------------------------------------------------------------------
+    def mined_row(self):
+        """A template mined from a natural row, filled for a pool tool (pipeline.synth.mined)."""
+        rng = self.rng
+        filled = self.filler.fill(rng, rng.randrange(len(self.filler.templates)))
+        if filled is None:
+            return None
+        gold, args, query, ground = filled
+        if len(query) > 400 or any(s not in query for s in ground):
+            return None
+        if not self.valid(gold, args):
+            return None
+        dis = self.distractors([gold], max(0, _wchoice(rng, _N_TOOLS_W) - 1))
+        allp = [gold] + dis
+        rng.shuffle(allp)
+        r = self.render_tools(allp, rng.choice(NAME_STYLES))
+        if r is None:
+            return None
+        tools, names = r
+        tool = next(t for p, t in zip(allp, tools) if p.idx == gold.idx)
+        return {"query": query, "tools": tools, "answers": [self.answer(gold, names[gold.idx], args, tool)]}
+
     def row(self, kind):
         rng = self.rng
+        if kind == "mined":
+            return self.mined_row()
         style = rng.choice(NAME_STYLES)
         n_tools = _wchoice(rng, _N_TOOLS_W)
         opt_rate = rng.choice((0.0, 0.25, 0.5, 0.8))
@@ -285,13 +311,18 @@ class _Gen:
         return {"query": query, "tools": tools, "answers": answers}
 
 
-def generate(tool_pool: list[dict], n_rows: int, seed: int, no_call_pool: list[str] | None = None) -> Iterator[dict]:
-    """Yield ``n_rows`` synthetic rows, deterministic for a given pool, seed and no-call pool."""
-    g = _Gen(tool_pool, seed, no_call_pool)
+def generate(tool_pool: list[dict], n_rows: int, seed: int, no_call_pool: list[str] | None = None,
+             templates: list[dict] | None = None, mined_share: float = 0.0) -> Iterator[dict]:
+    """Yield ``n_rows`` synthetic rows, deterministic for a given pool, seed and no-call pool.
+    With templates (pipeline.synth.mined), mined_share of the single-call rows fill a mined
+    template instead of a hand-written pattern."""
+    g = _Gen(tool_pool, seed, no_call_pool, templates)
     rng = g.rng
     made = 0
     while made < n_rows:
         kind = _wchoice(rng, KINDS)
+        if kind == "single" and g.filler and rng.random() < mined_share:
+            kind = "mined"
         row = None
         for _ in range(30):
             row = g.row(kind)

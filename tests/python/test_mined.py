@@ -61,13 +61,30 @@ def test_a_filled_template_names_the_new_tool_and_its_values():
                              {"city": "Oslo", "date": "tomorrow"}, [WEATHER])])
     filler = Filler(templates, prepared([AIR, DELETE, ALARM]))
     # Only the air-quality tool fits: the bookmark tool removes (the template reads), the alarm has no city.
-    assert [pr.tool["name"] for pr, _ in filler.candidates(0)] == ["get_air_quality"]
+    assert [filler.tools[i].tool["name"] for i in filler.order] == ["get_air_quality"]
     rng = random.Random(0)
     for _ in range(20):
-        pr, args, query, ground = filler.fill(rng, 0)
+        pr, args, query, ground = filler.fill(rng)
         assert query.startswith("what's the air quality like in ")
         assert set(args) == {"city", "date"} and args["city"] in query and args["date"] in query
         jsonschema.validate(args, AIR["parameters"])
+
+
+def test_tools_are_drawn_first_so_one_template_rich_tool_does_not_take_every_row():
+    playlist = {"type": "string", "description": "the playlist"}
+    templates, _ = mine([row(f"add {song} to my {pl} playlist {tail}", "add_to_playlist", {"playlist": pl},
+                             [tool("add_to_playlist", {"playlist": playlist}, ["playlist"])], source="snips")
+                         for song, pl, tail in [("it", "Chill", ""), ("this", "Gym", "now"), ("that", "Road", "pls")]]
+                        + [row("Put an alarm for 7 am", "add_alarm", {"time": "7 am"}, [dict(ALARM, name="add_alarm")])])
+    to_playlist = tool("add_to_playlist", {"playlist": playlist}, ["playlist"])
+    filler = Filler(templates, prepared([to_playlist, tool("create_reminder", ALARM["parameters"]["properties"],
+                                                            ["time"])]))
+    rng = random.Random(0)
+    names = [filler.fill(rng)[0].tool["name"] for _ in range(400)]
+    assert 150 < names.count("create_reminder") < 250        # one template, about half the rows
+    queries = {filler.fill(rng)[2].split(" for ")[0] for _ in range(50)}
+    assert "Put a reminder" in queries                         # the article agrees with the new noun
+    assert not any("to playlist" in q for q in queries)        # "add_to_playlist" is called "playlist"
 
 
 def test_generated_mined_rows_are_valid_and_grounded():

@@ -205,7 +205,7 @@ class _Gen:
     def mined_row(self):
         """A template mined from a natural row, filled for a pool tool (pipeline.synth.mined)."""
         rng = self.rng
-        filled = self.filler.fill(rng, rng.randrange(len(self.filler.templates)))
+        filled = self.filler.fill(rng)
         if filled is None:
             return None
         gold, args, query, ground = filled

@@ -153,50 +153,36 @@ def _tool_run(query: str, words: set[str], spans) -> tuple[int, int] | None:
 
 
 class Filler:
-    """Fills templates with pool tools (module docstring), for one generator."""
+    """Fills templates with pool tools (module docstring), for one generator. A mined row draws its
+    tool first, uniformly over the pool tools that fill some template, then one of that tool's
+    templates: drawing the template first puts most rows on the few tools that the big intent
+    sets' templates fit (SNIPS's playlist and book slots fit a handful of tools)."""
 
     def __init__(self, templates: list[dict], preps: list[Prepared]):
         self.templates = templates
-        self.by_required: dict[tuple, list[tuple[Prepared, list]]] = {}
+        by_required: dict[tuple, list[tuple[Prepared, list]]] = {}
         for pr in preps:
             params = [(p, slot_key(p)) for p in pr.params]
             required = [k for p, k in params if p.required]
-            if None in required or not pr.phr.noun:
+            if None in required or not tool_noun(pr):
                 continue
-            self.by_required.setdefault(tuple(sorted(required)), []).append(
+            by_required.setdefault(tuple(sorted(required)), []).append(
                 (pr, [(p, k) for p, k in params if k is not None]))
-        self.cache: dict[int, list] = {}
+        self.fits: dict[int, list[tuple[int, dict]]] = {}      # tool index -> [(template index, slot -> parameter)]
+        self.tools: dict[int, Prepared] = {}
+        for t_idx, t in enumerate(templates):
+            for pr, mapping in _fitting_tools(t, by_required):
+                self.fits.setdefault(pr.idx, []).append((t_idx, mapping))
+                self.tools[pr.idx] = pr
+        self.order = sorted(self.fits)
 
-    def candidates(self, t_idx: int) -> list:
-        """(tool, {slot index: parameter}) for every pool tool that can fill template t_idx."""
-        if t_idx in self.cache:
-            return self.cache[t_idx]
-        t = self.templates[t_idx]
-        slots = t["slots"]
-        out = []
-        subsets = {tuple(sorted(c)) for r in range(len(slots) + 1) for c in itertools.combinations(slots, r)}
-        for req in subsets:
-            for pr, params in self.by_required.get(req, ()):
-                if action(pr.tool["name"]) != t["action"]:
-                    continue
-                mapping, used = {}, set()
-                # Required parameters first, so an optional one never takes a required one's slot.
-                for p, k in sorted(params, key=lambda pk: not pk[0].required):
-                    i = next((i for i, key in enumerate(slots) if key == k and i not in mapping), None)
-                    if i is not None and id(p) not in used:
-                        mapping[i] = p
-                        used.add(id(p))
-                if len(mapping) == len(slots):
-                    out.append((pr, mapping))
-        self.cache[t_idx] = out
-        return out
-
-    def fill(self, rng, t_idx: int):
-        """-> (tool, arguments, query, grounding strings) or None."""
-        options = self.candidates(t_idx)
-        if not options:
+    def fill(self, rng):
+        """-> (tool, arguments, query, grounding strings), or None (no tool fits any template, or a
+        value could not be sampled)."""
+        if not self.order:
             return None
-        pr, mapping = rng.choice(options)
+        pr = self.tools[rng.choice(self.order)]
+        t_idx, mapping = rng.choice(self.fits[pr.idx])
         args, texts, ground = {}, {}, []
         for i, p in mapping.items():
             if p.kind == "string":
@@ -211,15 +197,55 @@ class Filler:
                     return None
                 v, (text, units) = r
                 args[p.name], texts[i] = v, (json.dumps(v) if units else text)
-        noun = pr.phr.noun
         out = []
         for kind, x in self.templates[t_idx]["pieces"]:
-            if kind == "text":
-                out.append(x)
-            elif kind == "slot":
-                out.append(texts[x])
-            else:
-                if out and re.search(r"\b(a|an)\s+$", out[-1], flags=re.I):
-                    out[-1] = re.sub(r"\b(a|an)(\s+)$", lambda m: P._an(noun) + m.group(2), out[-1], flags=re.I)
-                out.append(noun)
+            word = texts[x] if kind == "slot" else tool_noun(pr) if kind == "tool" else x
+            if kind != "text" and out:
+                out[-1] = _agree_article(out[-1], word)
+            out.append(word)
         return pr, args, "".join(out), ground
+
+
+def _fitting_tools(t: dict, by_required: dict) -> list[tuple[Prepared, dict]]:
+    """(tool, {slot index: parameter}) for every tool of the same action whose required parameters
+    are among the template's slots and whose optional ones cover the rest."""
+    slots = t["slots"]
+    out = []
+    subsets = {tuple(sorted(c)) for r in range(len(slots) + 1) for c in itertools.combinations(slots, r)}
+    for req in sorted(subsets):
+        for pr, params in by_required.get(req, ()):
+            if action(pr.tool["name"]) != t["action"]:
+                continue
+            mapping = {}
+            # Required parameters first, so an optional one never takes a required one's slot.
+            for p, k in sorted(params, key=lambda pk: not pk[0].required):
+                i = next((i for i, key in enumerate(slots) if key == k and i not in mapping), None)
+                if i is not None:
+                    mapping[i] = p
+            if len(mapping) == len(slots):
+                out.append((pr, mapping))
+    return out
+
+
+LEADING_PREPOSITIONS = {"to", "from", "for", "of", "on", "in", "by", "with", "into", "at"}
+
+
+def tool_noun(pr: Prepared) -> str:
+    """What the query calls the tool: its name's words after the verb, without a leading
+    preposition (`add_to_playlist` -> "playlist")."""
+    words = pr.phr.noun.split()
+    while words and words[0].lower() in LEADING_PREPOSITIONS:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _agree_article(before: str, word: str) -> str:
+    """The text before a filled slot, its trailing a/an agreeing with the word, or dropped when
+    the word brings its own article ("add an {item}" with "a laptop stand")."""
+    m = re.search(r"\b(a|an)(\s+)$", before, flags=re.I)
+    if m is None:
+        return before
+    if re.match(r"(a|an|the)\s", word, flags=re.I):
+        return before[:m.start()]
+    article = P._an(word)
+    return before[:m.start()] + (article.capitalize() if m.group(1)[0].isupper() else article) + m.group(2)

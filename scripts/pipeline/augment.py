@@ -32,7 +32,7 @@ import random
 import re
 from collections import defaultdict
 
-from pipeline.synth.mined import ACTION_OF, STOP_WORDS, content_words, locate  # noqa: F401 (stats uses content_words)
+from pipeline.synth.mined import content_words, locate
 from pipeline.synth.sampling import NAME_STYLES, restyle
 from pipeline.synth.values import words_of
 

@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from pipeline.augment import NATURAL_SOURCES, augment   # NATURAL_SOURCES: corpora written by people or LLMs
+from pipeline.augment import NATURAL_SOURCES, augment, is_natural   # NATURAL_SOURCES: corpora written by people or LLMs
 from pipeline.jsonl import read_jsonl, write_jsonl
 
 HOLDOUT_PERCENT = 12
@@ -158,7 +158,7 @@ def main():
     templates, mined_report = None, {}
     if args.mined_share > 0:
         from pipeline.synth.mined import mine
-        templates, why_not = mine([r for r in train if r.get("source") in NATURAL_SOURCES])
+        templates, why_not = mine([r for r in train if is_natural(r)])
         mined_report = {"templates": len(templates), "share": args.mined_share, "rows_without_template": why_not}
         print(f"mined: {len(templates)} templates; rows without one: {why_not}")
     # Synthesis draws gold tools and distractors only from the pool it is given.

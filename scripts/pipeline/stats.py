@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.augment import NATURAL_SOURCES, content_words
+from pipeline.augment import NATURAL_SOURCES
+from pipeline.synth.mined import content_words
 from pipeline.jsonl import read_jsonl
 
 

@@ -32,7 +32,8 @@ from .sampling import sample_number, sample_string
 from .tools import Prepared, make_param
 from .values import words_of
 
-# Name words that say what a tool does, not what it is about: they never make two tools one domain.
+# Name words that say what a tool does, not what it is about: they never make two tools one domain
+# (pipeline.augment's hard distractors), and a template is filled only by a tool of the same action.
 ACTION_GROUPS = {
     "read": {"get", "fetch", "retrieve", "find", "search", "lookup", "look", "show", "list", "check", "query", "read",
              "view", "display", "browse", "recommend", "calculate", "compute", "estimate", "analyze", "analyse"},

@@ -138,6 +138,8 @@ def main():
                     help="share of synthesis's single-call rows that fill a query template mined from the natural "
                          "training rows instead of a hand-written pattern (pipeline.synth.mined; issue 14)")
     args = ap.parse_args()
+    if not 0 <= args.mined_share <= 1:
+        ap.error(f"--mined-share {args.mined_share}: a share of rows, from 0 to 1")
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
 

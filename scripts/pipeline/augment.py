@@ -364,8 +364,11 @@ def valid(row: dict, validators: dict) -> bool:
     return True
 
 
-def augment(train: list[dict], pool: list[dict], seed: int) -> tuple[list[dict], dict]:
-    """New training rows from the natural rows of train (module docstring) and a count per kind."""
+def augment(train: list[dict], pool: list[dict], seed: int, variants: dict = VARIANTS,
+            no_call_variants: int = NO_CALL_VARIANTS, joined_share: float = JOINED_SHARE) -> tuple[list[dict], dict]:
+    """New training rows from the natural rows of train (module docstring) and a count per kind.
+    variants: re-lexicalised variants per row of each source; no_call_variants: copies of each
+    natural no-call row with other tools; joined_share: joined rows per natural row and variant."""
     rng = random.Random(seed)
     natural = [r for r in train if is_natural(r)]
     pools = ValuePools(natural)
@@ -374,7 +377,7 @@ def augment(train: list[dict], pool: list[dict], seed: int) -> tuple[list[dict],
     counts = defaultdict(int)
     out = []
     for row in natural:
-        for _ in range(VARIANTS.get(base_source(row), 0) if row["answers"] else 0):
+        for _ in range(variants.get(base_source(row), 0) if row["answers"] else 0):
             v = relexicalise(row, pools, rng)
             if v is None:
                 counts["relex_not_located"] += 1
@@ -386,13 +389,13 @@ def augment(train: list[dict], pool: list[dict], seed: int) -> tuple[list[dict],
                 continue
             out.append(v)
         if not row["answers"]:
-            for _ in range(NO_CALL_VARIANTS):
+            for _ in range(no_call_variants):
                 tools = unrelated_tools(row["query"], index, rng)
                 if tools:
                     out.append({**row, "tools": tools, "source": f"nocall:{base_source(row)}"})
     base = natural + [r for r in out if r["answers"]]
     single = [r for r in base if len(r["answers"]) == 1]
-    for _ in range(int(JOINED_SHARE * len(base))):
+    for _ in range(int(joined_share * len(base))):
         j = join(rng.choice(single), rng.choice(single), rng)
         if j is not None and valid(j, validators):
             out.append(j)

@@ -364,11 +364,8 @@ def valid(row: dict, validators: dict) -> bool:
     return True
 
 
-def augment(train: list[dict], pool: list[dict], seed: int, variants: dict = VARIANTS,
-            no_call_variants: int = NO_CALL_VARIANTS, joined_share: float = JOINED_SHARE) -> tuple[list[dict], dict]:
-    """New training rows from the natural rows of train (module docstring) and a count per kind.
-    variants: re-lexicalised variants per row of each source; no_call_variants: copies of each
-    natural no-call row with other tools; joined_share: joined rows per natural row and variant."""
+def augment(train: list[dict], pool: list[dict], seed: int) -> tuple[list[dict], dict]:
+    """New training rows from the natural rows of train (module docstring) and a count per kind."""
     rng = random.Random(seed)
     natural = [r for r in train if is_natural(r)]
     pools = ValuePools(natural)
@@ -377,7 +374,7 @@ def augment(train: list[dict], pool: list[dict], seed: int, variants: dict = VAR
     counts = defaultdict(int)
     out = []
     for row in natural:
-        for _ in range(variants.get(base_source(row), 0) if row["answers"] else 0):
+        for _ in range(VARIANTS.get(base_source(row), 0) if row["answers"] else 0):
             v = relexicalise(row, pools, rng)
             if v is None:
                 counts["relex_not_located"] += 1
@@ -389,13 +386,13 @@ def augment(train: list[dict], pool: list[dict], seed: int, variants: dict = VAR
                 continue
             out.append(v)
         if not row["answers"]:
-            for _ in range(no_call_variants):
+            for _ in range(NO_CALL_VARIANTS):
                 tools = unrelated_tools(row["query"], index, rng)
                 if tools:
                     out.append({**row, "tools": tools, "source": f"nocall:{base_source(row)}"})
     base = natural + [r for r in out if r["answers"]]
     single = [r for r in base if len(r["answers"]) == 1]
-    for _ in range(int(joined_share * len(base))):
+    for _ in range(int(JOINED_SHARE * len(base))):
         j = join(rng.choice(single), rng.choice(single), rng)
         if j is not None and valid(j, validators):
             out.append(j)

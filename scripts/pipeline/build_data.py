@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from pipeline.augment import LLM_SOURCES, NATURAL_SOURCES, augment, is_natural   # NATURAL_SOURCES: corpora written by people or LLMs
+from pipeline.augment import NATURAL_SOURCES, augment, is_natural   # NATURAL_SOURCES: corpora written by people or LLMs
 from pipeline.jsonl import read_jsonl, write_jsonl
 
 HOLDOUT_PERCENT = 12
@@ -137,15 +137,9 @@ def main():
     ap.add_argument("--mined-share", type=float, default=0.0,
                     help="share of synthesis's single-call rows that fill a query template mined from the natural "
                          "training rows instead of a hand-written pattern (pipeline.synth.mined; issue 14)")
-    ap.add_argument("--llm-variants", type=int, default=0,
-                    help="re-lexicalised variants of each LLM-written training row, gold tool renamed "
-                         "(pipeline.augment), without data version 2's other rows (issue 14)")
     args = ap.parse_args()
     if not 0 <= args.mined_share <= 1:
         ap.error(f"--mined-share {args.mined_share}: a share of rows, from 0 to 1")
-    if args.llm_variants < 0 or (args.llm_variants and args.data_version >= 2):
-        ap.error(f"--llm-variants {args.llm_variants}: a count of variants, from 0, with --data-version 1 "
-                 "(version 2 makes its own)")
     rng = random.Random(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -179,10 +173,8 @@ def main():
 
     # Data v2 (pipeline.augment): more rows with natural phrasing, from the training rows and tools only.
     augmented = {}
-    if args.data_version >= 2 or args.llm_variants:
-        only_llm = {"variants": {s: args.llm_variants for s in LLM_SOURCES}, "no_call_variants": 0,
-                    "joined_share": 0.0} if args.llm_variants else {}
-        extra, augmented = augment(train, train_pool, seed=args.seed + 6, **only_llm)
+    if args.data_version >= 2:
+        extra, augmented = augment(train, train_pool, seed=args.seed + 6)
         train += extra
         print(f"augment: {len(extra)} rows {augmented}")
 

@@ -192,20 +192,3 @@ def test_build_data_keeps_dev_rows_and_tools_out_of_training(tmp_path: Path):
                     "--out", str(report)], check=True, capture_output=True)
     text = report.read_text()
     assert "Data version 2" in text and "### relex" in text and "| relex |" in text
-
-
-def test_only_llm_variants_when_asked():
-    """build_data --llm-variants K: re-lexicalised variants of the LLM-written rows only, no joined
-    rows, no no-call copies, none from the intent sets."""
-    chat = row("what's the weather going to do to my mood", [], tools=(ALARM,), source="clinc150")
-    intent = row("weather for Lima please", [("get_weather", {"city": "Lima"})], source="snips")
-    out, counts = augment(ROWS + [chat, intent], [WEATHER, ALARM, DELETE_ALARM, FORECAST], seed=3,
-                          variants={"seal_tools": 2}, no_call_variants=0, joined_share=0.0)
-    assert out and {r["source"] for r in out} == {"relex:seal_tools"}
-    assert len(out) <= 2 * len(ROWS)
-
-
-def test_build_data_refuses_llm_variants_with_version_2(tmp_path: Path):
-    run = subprocess.run([sys.executable, "-m", "pipeline.build_data", "--converted", str(tmp_path), "--out",
-                          str(tmp_path / "out"), "--data-version", "2", "--llm-variants", "2"], capture_output=True, text=True)
-    assert run.returncode == 2 and "--llm-variants 2" in run.stderr and not (tmp_path / "out").exists()

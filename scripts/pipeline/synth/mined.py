@@ -161,13 +161,17 @@ class Filler:
 
     def __init__(self, templates: list[dict], preps: list[Prepared]):
         self.templates = templates
+        # (action, required slot keys) -> [(tool, its parameters with a slot key)]
         by_required: dict[tuple, list[tuple[Prepared, list]]] = {}
+        self.nouns: dict[int, str] = {}     # tool index -> tool_noun, worked out once
         for pr in preps:
             params = [(p, slot_key(p)) for p in pr.params]
             required = [k for p, k in params if p.required]
-            if None in required or not tool_noun(pr):
+            noun = tool_noun(pr)
+            if None in required or not noun:
                 continue
-            by_required.setdefault(tuple(sorted(required)), []).append(
+            self.nouns[pr.idx] = noun
+            by_required.setdefault((action(pr.tool["name"]), tuple(sorted(required))), []).append(
                 (pr, [(p, k) for p, k in params if k is not None]))
         self.fits: dict[int, list[tuple[int, dict]]] = {}      # tool index -> [(template index, slot -> parameter)]
         self.tools: dict[int, Prepared] = {}
@@ -200,7 +204,7 @@ class Filler:
                 args[p.name], texts[i] = v, (json.dumps(v) if units else text)
         out = []
         for kind, x in self.templates[t_idx]["pieces"]:
-            word = texts[x] if kind == "slot" else tool_noun(pr) if kind == "tool" else x
+            word = texts[x] if kind == "slot" else self.nouns[pr.idx] if kind == "tool" else x
             if kind != "text" and out:
                 out[-1] = _agree_article(out[-1], word)
             out.append(word)
@@ -209,14 +213,13 @@ class Filler:
 
 def _fitting_tools(t: dict, by_required: dict) -> list[tuple[Prepared, dict]]:
     """(tool, {slot index: parameter}) for every tool of the same action whose required parameters
-    are among the template's slots and whose optional ones cover the rest."""
+    are among the template's slots and whose optional ones cover the rest. by_required: Filler's
+    tools by (action, required slot keys)."""
     slots = t["slots"]
     out = []
     subsets = {tuple(sorted(c)) for r in range(len(slots) + 1) for c in itertools.combinations(slots, r)}
     for req in sorted(subsets):
-        for pr, params in by_required.get(req, ()):
-            if action(pr.tool["name"]) != t["action"]:
-                continue
+        for pr, params in by_required.get((t["action"], req), ()):
             mapping = {}
             # Required parameters first, so an optional one never takes a required one's slot.
             for p, k in sorted(params, key=lambda pk: not pk[0].required):

@@ -23,6 +23,7 @@
 
 mod children;
 mod copy;
+mod extract;
 mod machine;
 mod seq2seq;
 
@@ -346,6 +347,9 @@ pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
                 seq2seq::measure(args, eargs.threads, &model_dir, engine, &inputs, &children, &cache, model_load_ms)?
             }
             AnyEngine::Copy(engine) => copy::measure(args, eargs.threads, &model_dir, engine, &inputs, &children, model_load_ms)?,
+            AnyEngine::Extract(engine) => {
+                extract::measure(args, eargs.threads, &model_dir, engine, &inputs, &children, model_load_ms)?
+            }
         };
         if let (Some(all), Value::Object(kids)) = (numbers.as_object_mut(), children.to_json()) {
             all.extend(kids);

@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
 use crate::copy_engine::CopyEngine;
+use crate::extract::ExtractEngine;
 use crate::decode::{EncodeStats, Prediction};
 use crate::engine::{Engine, EngineOptions};
 use crate::model::Device;
@@ -18,6 +19,7 @@ use crate::tools::Tool;
 pub enum AnyEngine {
     Seq2Seq(Box<Engine>),
     Copy(Box<CopyEngine>),
+    Extract(Box<ExtractEngine>),
 }
 
 /// The `format_version` of a model directory's manifest (0 when it has none).
@@ -31,6 +33,10 @@ pub fn format_version(dir: &Path) -> Result<u64> {
 impl AnyEngine {
     pub fn load(dir: &Path, opts: &EngineOptions) -> Result<AnyEngine> {
         Ok(match format_version(dir)? {
+            crate::extract::FORMAT_VERSION => {
+                let context = crate::values::Context::from_env().map_err(|e| crate::InputError(format!("NEEDLE_TODAY: {e}")))?;
+                AnyEngine::Extract(Box::new(ExtractEngine::load(dir, &opts.model, context)?))
+            }
             crate::copy_model::FORMAT_VERSION => {
                 let mut e = CopyEngine::load(dir, &opts.model)?;
                 e.set_constrained(!opts.no_constrain);
@@ -47,6 +53,7 @@ impl AnyEngine {
         match self {
             AnyEngine::Seq2Seq(e) => &e.model.manifest.name,
             AnyEngine::Copy(e) => &e.model.manifest.name,
+            AnyEngine::Extract(e) => &e.model.manifest.name,
         }
     }
 
@@ -54,6 +61,7 @@ impl AnyEngine {
         match self {
             AnyEngine::Seq2Seq(e) => e.model.device,
             AnyEngine::Copy(e) => e.model.device,
+            AnyEngine::Extract(e) => e.model.device,
         }
     }
 
@@ -61,6 +69,7 @@ impl AnyEngine {
         match self {
             AnyEngine::Seq2Seq(e) => e.last_encode,
             AnyEngine::Copy(e) => e.last_encode,
+            AnyEngine::Extract(e) => e.last_encode,
         }
     }
 
@@ -69,6 +78,7 @@ impl AnyEngine {
         match self {
             AnyEngine::Seq2Seq(e) => e.tool_cache.as_ref().and_then(|c| c.problem.clone()),
             AnyEngine::Copy(_) => Some("format 3 models have no tool cache yet".into()),
+            AnyEngine::Extract(_) => Some("format 4 models have no tool cache yet".into()),
         }
     }
 
@@ -76,6 +86,8 @@ impl AnyEngine {
         match self {
             AnyEngine::Seq2Seq(e) => e.constrained(),
             AnyEngine::Copy(e) => e.constrained(),
+            // Every value is a span, a member or a normalised literal: nothing to constrain.
+            AnyEngine::Extract(_) => false,
         }
     }
 
@@ -83,6 +95,7 @@ impl AnyEngine {
         match self {
             AnyEngine::Seq2Seq(e) => e.jump_forward(),
             AnyEngine::Copy(_) => true,
+            AnyEngine::Extract(_) => false,
         }
     }
 
@@ -96,6 +109,7 @@ impl AnyEngine {
         match self {
             AnyEngine::Seq2Seq(e) => Box::new(e.tools()),
             AnyEngine::Copy(e) => Box::new(e.tools()),
+            AnyEngine::Extract(e) => Box::new(e.tools()),
         }
     }
 
@@ -103,6 +117,7 @@ impl AnyEngine {
         match self {
             AnyEngine::Seq2Seq(e) => e.set_tools(tools),
             AnyEngine::Copy(e) => e.set_tools(tools),
+            AnyEngine::Extract(e) => e.set_tools(tools),
         }
     }
 
@@ -110,6 +125,11 @@ impl AnyEngine {
         match self {
             AnyEngine::Seq2Seq(e) => e.add_tools(tools),
             AnyEngine::Copy(e) => {
+                let mut all: Vec<Tool> = e.tools().cloned().collect();
+                all.extend(tools);
+                e.set_tools(all)
+            }
+            AnyEngine::Extract(e) => {
                 let mut all: Vec<Tool> = e.tools().cloned().collect();
                 all.extend(tools);
                 e.set_tools(all)
@@ -128,6 +148,14 @@ impl AnyEngine {
                 e.set_tools(rest)?;
                 Ok(true)
             }
+            AnyEngine::Extract(e) => {
+                let rest: Vec<Tool> = e.tools().filter(|t| t.name != name).cloned().collect();
+                if rest.len() == e.tools().count() {
+                    return Ok(false);
+                }
+                e.set_tools(rest)?;
+                Ok(true)
+            }
         }
     }
 
@@ -135,6 +163,7 @@ impl AnyEngine {
         match self {
             AnyEngine::Seq2Seq(e) => e.predict(query),
             AnyEngine::Copy(e) => e.predict(query),
+            AnyEngine::Extract(e) => e.predict(query),
         }
     }
 
@@ -146,6 +175,7 @@ impl AnyEngine {
                 e.predict_with(query, &mut filter)
             }
             AnyEngine::Copy(_) => bail!("--force-output needs a format 2 model (this one is format 3)"),
+            AnyEngine::Extract(_) => bail!("--force-output needs a format 2 model (this one is format 4)"),
         }
     }
 }

@@ -12,12 +12,14 @@ pub mod copy_model;
 pub mod decode;
 pub mod engine;
 pub mod eval;
+pub mod extract;
 pub mod model;
 pub mod ort_lib;
 pub mod render;
 pub mod shortlist;
 pub mod tool_cache;
 pub mod tools;
+pub mod values;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,419 @@
+//! Values as the user means them: the words a model chose for a parameter (a span of the
+//! request, an enum label, what a decoder wrote) turned into the value the parameter's JSON
+//! Schema asks for. Pure functions: no model, no I/O; the reference date is in [`Context`].
+//!
+//! The rules, each with an example, and what is deliberately not handled: docs/values.md.
+
+mod codes;
+mod numbers;
+mod time;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+use chrono::{NaiveDate, NaiveTime};
+use serde_json::{json, Number as JsonNumber, Value};
+
+pub use numbers::{parse_number, parse_words};
+pub use time::{parameter_unit, parse_clock, parse_date, parse_date_time, parse_duration, Unit};
+
+/// What a value is resolved against: the reference date and the local offset from UTC.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    pub today: NaiveDate,
+    /// Minutes east of UTC, for date-times and `format: time` (which carry an offset).
+    pub utc_offset_minutes: i32,
+}
+
+impl Context {
+    /// `NEEDLE_TODAY` (YYYY-MM-DD) when set, else the local clock.
+    pub fn from_env() -> Result<Context, String> {
+        let offset = chrono::Local::now().offset().local_minus_utc() / 60;
+        match std::env::var("NEEDLE_TODAY") {
+            Ok(day) => Context::on(&day).map(|c| Context { utc_offset_minutes: offset, ..c }),
+            Err(_) => Ok(Context { today: chrono::Local::now().date_naive(), utc_offset_minutes: offset }),
+        }
+    }
+
+    /// A fixed date (`--today`), at UTC.
+    pub fn on(day: &str) -> Result<Context, String> {
+        NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
+            .map(|today| Context { today, utc_offset_minutes: 0 })
+            .map_err(|_| format!("\"{day}\" is not a date of the form YYYY-MM-DD"))
+    }
+
+    fn offset(&self) -> String {
+        let m = self.utc_offset_minutes;
+        if m == 0 {
+            "Z".into()
+        } else {
+            format!("{}{:02}:{:02}", if m < 0 { '-' } else { '+' }, m.abs() / 60, m.abs() % 60)
+        }
+    }
+}
+
+/// A parameter: its name (dotted for a nested one) and its JSON Schema (description included).
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSchema<'a> {
+    pub name: &'a str,
+    pub schema: &'a Value,
+}
+
+impl<'a> ParamSchema<'a> {
+    pub fn new(name: &'a str, schema: &'a Value) -> Self {
+        ParamSchema { name, schema }
+    }
+
+    fn description(&self) -> &'a str {
+        self.schema.get("description").and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// The schema's type (the first that is not "null" of a list); "" when it has none.
+    fn kind(&self) -> &'a str {
+        match self.schema.get("type") {
+            Some(Value::String(s)) => s,
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or(""),
+            _ => "",
+        }
+    }
+
+    fn format(&self) -> &'a str {
+        self.schema.get("format").and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// Name and description, lowercased, for the word rules.
+    fn words(&self) -> String {
+        format!("{} {}", self.name.replace(['_', '-', '.'], " "), self.description()).to_lowercase()
+    }
+}
+
+/// Why no value could be made from the text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotAValue {
+    Empty,
+    /// The text is not of the kind the parameter takes ("kitchen" for an integer).
+    Unreadable { kind: &'static str, text: String },
+    /// A duration whose unit cannot be told, or a parameter whose unit is unknown.
+    AmbiguousUnit(String),
+    /// A date that does not exist ("February 30").
+    ImpossibleDate(String),
+    /// No enum member means this text.
+    NotAMember(String),
+    /// No code for this name ("unknown currency").
+    UnknownCode { kind: &'static str, text: String },
+    /// A value was made but the parameter's schema rejects it (minimum, pattern, ...).
+    Invalid { value: Value, reason: String },
+}
+
+impl fmt::Display for NotAValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotAValue::Empty => f.write_str("no text"),
+            NotAValue::Unreadable { kind, text } => write!(f, "\"{text}\" is not {kind}"),
+            NotAValue::AmbiguousUnit(t) => write!(f, "the unit of \"{t}\" cannot be told"),
+            NotAValue::ImpossibleDate(t) => write!(f, "\"{t}\" is not a date that exists"),
+            NotAValue::NotAMember(t) => write!(f, "\"{t}\" is none of the allowed values"),
+            NotAValue::UnknownCode { kind, text } => write!(f, "no {kind} code for \"{text}\""),
+            NotAValue::Invalid { value, reason } => write!(f, "{value} does not fit the parameter: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for NotAValue {}
+
+/// The text as the value `param` means, valid against its schema, or why not.
+pub fn normalize(text: &str, param: &ParamSchema, ctx: &Context) -> Result<Value, NotAValue> {
+    let value = shape(text, param, ctx)?;
+    check(param.schema, value)
+}
+
+/// A value already written as JSON (a decoder's output): kept when it validates; a string is
+/// normalised like a span when it does not (a number written as "15 minutes" for seconds).
+pub fn normalize_value(value: &Value, param: &ParamSchema, ctx: &Context) -> Result<Value, NotAValue> {
+    if let Ok(v) = check(param.schema, value.clone()) {
+        return Ok(v);
+    }
+    match value {
+        Value::String(s) => normalize(s, param, ctx),
+        other => normalize(&other.to_string(), param, ctx),
+    }
+}
+
+fn check(schema: &Value, value: Value) -> Result<Value, NotAValue> {
+    match jsonschema::options().should_validate_formats(true).build(schema) {
+        Ok(v) => match v.validate(&value) {
+            Ok(()) => Ok(value),
+            Err(e) => Err(NotAValue::Invalid { reason: e.to_string(), value }),
+        },
+        // A schema that cannot be compiled on its own ($ref into the tool): the whole call is
+        // validated later anyway.
+        Err(_) => Ok(value),
+    }
+}
+
+/// Surrounding whitespace, quotes and trailing sentence punctuation removed.
+pub fn clean(text: &str) -> &str {
+    let mut t = text.trim();
+    loop {
+        let before = t;
+        t = t.trim_end_matches(['.', ',', '!', '?', ';', ':']).trim();
+        for (open, close) in [('"', '"'), ('\'', '\''), ('“', '”'), ('‘', '’'), ('`', '`'), ('«', '»')] {
+            // Only a pair that encloses the whole text: not the ends of `"tea", "coffee"`.
+            let inner = t.get(open.len_utf8()..t.len().saturating_sub(close.len_utf8())).unwrap_or("");
+            if t.len() >= 2 && t.starts_with(open) && t.ends_with(close) && !inner.contains(open) && !inner.contains(close) {
+                t = t[open.len_utf8()..t.len() - close.len_utf8()].trim();
+            }
+        }
+        if t == before {
+            return t;
+        }
+    }
+}
+
+fn shape(text: &str, param: &ParamSchema, ctx: &Context) -> Result<Value, NotAValue> {
+    let t = clean(text);
+    if t.is_empty() {
+        return Err(NotAValue::Empty);
+    }
+    if let Some(members) = param.schema.get("enum").and_then(Value::as_array) {
+        return member(t, members, param, ctx);
+    }
+    match param.kind() {
+        "boolean" => boolean(t).map(Value::Bool).ok_or_else(|| unreadable("a yes or no", t)),
+        "integer" => number(t, param, true),
+        "number" => number(t, param, false),
+        "array" => list(t, param, ctx),
+        "string" => Ok(string(t, param, ctx)?),
+        "" => Ok(Value::String(t.to_string())),
+        _ => Err(unreadable("an object", t)),
+    }
+}
+
+fn unreadable(kind: &'static str, text: &str) -> NotAValue {
+    NotAValue::Unreadable { kind, text: text.to_string() }
+}
+
+/// "yes", "on", "enabled", "true", ... and their opposites.
+pub fn boolean(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "true" | "yes" | "y" | "on" | "enable" | "enabled" | "1" | "yep" | "yeah" | "sure" | "ok" | "okay" | "active"
+        | "with" => Some(true),
+        "false" | "no" | "n" | "off" | "disable" | "disabled" | "0" | "nope" | "none" | "inactive" | "without" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+fn number(t: &str, param: &ParamSchema, integer: bool) -> Result<Value, NotAValue> {
+    let words = param.words();
+    // A duration, in the parameter's unit when it names one ("5m" is then five minutes, and
+    // otherwise five million).
+    let unit = parameter_unit(param.name, param.description());
+    let duration = parse_duration(t);
+    if let (Some(seconds), Some(unit)) = (duration, unit) {
+        return json_number(seconds / unit.seconds(), integer, t);
+    }
+    let Some(n) = parse_number(t) else {
+        if duration.is_some() {
+            return Err(NotAValue::AmbiguousUnit(t.to_string()));
+        }
+        return Err(unreadable(if integer { "an integer" } else { "a number" }, t));
+    };
+    let mut value = n.value;
+    if n.percent {
+        // "15%" for a fraction (0..1, or a description that says so) is 0.15; for a percent, 15.
+        let max = param.schema.get("maximum").and_then(Value::as_f64);
+        let fraction = max == Some(1.0) || words.contains("fraction") || words.contains("between 0 and 1")
+            || words.contains("0 to 1") || words.contains("0-1") || words.contains("ratio");
+        if fraction {
+            value /= 100.0;
+        }
+    }
+    json_number(value, integer, t)
+}
+
+fn json_number(v: f64, integer: bool, text: &str) -> Result<Value, NotAValue> {
+    if integer {
+        if v.fract() != 0.0 || v.abs() > 9.007e15 {
+            return Err(unreadable("an integer", text));
+        }
+        return Ok(json!(v as i64));
+    }
+    if v.fract() == 0.0 && v.abs() < 9.007e15 {
+        return Ok(json!(v as i64));
+    }
+    JsonNumber::from_f64(v).map(Value::Number).ok_or_else(|| unreadable("a number", text))
+}
+
+/// What kind of string a parameter wants, from its format and words.
+#[derive(Debug, PartialEq)]
+enum StringKind {
+    Date,
+    DateTime,
+    /// `format: time`: HH:MM:SS with the offset.
+    RfcTime,
+    /// A time of day in 24-hour HH:MM (the description asks for one).
+    Clock,
+    Currency,
+    Language { three: bool },
+    Country { three: bool },
+    Plain,
+}
+
+fn string_kind(param: &ParamSchema) -> StringKind {
+    let w = param.words();
+    let three = w.contains("alpha-3") || w.contains("alpha3") || w.contains("3-letter") || w.contains("three-letter")
+        || w.contains("639-2") || w.contains("639-3") || w.contains("iso3");
+    match param.format() {
+        "date" => return StringKind::Date,
+        "date-time" => return StringKind::DateTime,
+        "time" => return StringKind::RfcTime,
+        _ => {}
+    }
+    let has = |s: &str| w.contains(s);
+    if has("yyyy-mm-ddthh") || has("iso 8601 date-time") || has("iso 8601 datetime") || has("date and time in iso") {
+        StringKind::DateTime
+    } else if has("yyyy-mm-dd") || (has("iso 8601") && has("date")) {
+        StringKind::Date
+    } else if has("hh:mm") || has("24-hour") || has("24 hour") {
+        StringKind::Clock
+    } else if has("iso 4217") || has("currency code") || (has("currency") && (has("code") || three)) {
+        StringKind::Currency
+    } else if has("639") || has("language code") || (has("language") && has("code")) || has("locale code") {
+        StringKind::Language { three }
+    } else if has("3166") || has("country code") || (has("country") && (has("code") || has("alpha"))) {
+        StringKind::Country { three }
+    } else {
+        StringKind::Plain
+    }
+}
+
+fn string(t: &str, param: &ParamSchema, ctx: &Context) -> Result<Value, NotAValue> {
+    let date = |t: &str| -> Result<NaiveDate, NotAValue> {
+        parse_date(t, ctx.today).map_err(|e| match e {
+            time::DateError::Impossible(s) => NotAValue::ImpossibleDate(s),
+            time::DateError::NotADate => unreadable("a date", t),
+        })
+    };
+    let clock = |t: &str| -> Result<NaiveTime, NotAValue> { parse_clock(t).ok_or_else(|| unreadable("a time of day", t)) };
+    Ok(Value::String(match string_kind(param) {
+        StringKind::Date => date(t)?.format("%Y-%m-%d").to_string(),
+        StringKind::DateTime => {
+            let (d, tm) = parse_date_time(t, ctx.today).map_err(|e| match e {
+                time::DateError::Impossible(s) => NotAValue::ImpossibleDate(s),
+                time::DateError::NotADate => unreadable("a date and time", t),
+            })?;
+            let tm = tm.unwrap_or(NaiveTime::MIN);
+            format!("{}T{}{}", d.format("%Y-%m-%d"), tm.format("%H:%M:%S"), ctx.offset())
+        }
+        StringKind::RfcTime => format!("{}{}", clock(t)?.format("%H:%M:%S"), ctx.offset()),
+        StringKind::Clock => clock(t)?.format("%H:%M").to_string(),
+        StringKind::Currency => codes::currency_code(t)
+            .map(str::to_string)
+            .ok_or_else(|| NotAValue::UnknownCode { kind: "currency", text: t.to_string() })?,
+        StringKind::Language { three } => codes::language_code(t, three)
+            .ok_or_else(|| NotAValue::UnknownCode { kind: "language", text: t.to_string() })?,
+        StringKind::Country { three } => codes::country_code(t, three)
+            .ok_or_else(|| NotAValue::UnknownCode { kind: "country", text: t.to_string() })?,
+        StringKind::Plain => t.to_string(),
+    }))
+}
+
+/// Lowercase, with every run of spaces, hyphens, underscores and dots as one underscore.
+fn fold(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.trim().to_lowercase().chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_string()
+}
+
+fn depluralize(s: &str) -> &str {
+    s.strip_suffix("es").filter(|r| r.ends_with(['s', 'x', 'z', 'h'])).or_else(|| s.strip_suffix('s')).unwrap_or(s)
+}
+
+/// The enum member the text means: the same member up to case and punctuation, a plural or
+/// singular of it, or (when exactly one member matches) a member the text abbreviates; the
+/// members' own type's rules for non-string members ("two" for 2). Never a value that is not
+/// a member.
+fn member(t: &str, members: &[Value], param: &ParamSchema, ctx: &Context) -> Result<Value, NotAValue> {
+    if let Some(m) = members.iter().find(|m| m.as_str() == Some(t)) {
+        return Ok(m.clone());
+    }
+    let want = fold(t);
+    let strings: Vec<(usize, String)> =
+        members.iter().enumerate().filter_map(|(i, m)| m.as_str().map(|s| (i, fold(s)))).collect();
+    let unique = |hits: Vec<usize>| (hits.len() == 1).then(|| members[hits[0]].clone());
+    // "cycle" / "cycling", "drive" / "driving": the same stem
+    let stem = |s: &str| -> String {
+        let s = s.strip_suffix("ing").or_else(|| s.strip_suffix("ed")).or_else(|| s.strip_suffix('e')).or_else(|| s.strip_suffix('s')).unwrap_or(s);
+        s.to_string()
+    };
+    for rule in 0..5 {
+        let hits: Vec<usize> = strings
+            .iter()
+            .filter(|(_, m)| match rule {
+                0 => *m == want,
+                1 => depluralize(m) == depluralize(&want),
+                // "C" -> "celsius", "high" -> "high_priority": the text starts the member
+                2 => !want.is_empty() && m.starts_with(&want),
+                3 => want.len() >= 4 && stem(m) == stem(&want),
+                // "priority high" / "very high" -> members containing the text as a word
+                _ => want.len() >= 3 && m.split('_').any(|w| w == want),
+            })
+            .map(|(i, _)| *i)
+            .collect();
+        if let Some(m) = unique(hits) {
+            return Ok(m);
+        }
+    }
+    // Non-string members: read the text as the members' type and look it up.
+    for m in members.iter().filter(|m| !m.is_string()) {
+        let as_param = match m {
+            Value::Bool(_) => boolean(t).map(Value::Bool),
+            Value::Number(_) => parse_number(t).and_then(|n| json_number(n.value, false, t).ok()),
+            _ => None,
+        };
+        if as_param.as_ref().is_some_and(|v| same_number(v, m)) {
+            return Ok(m.clone());
+        }
+    }
+    let _ = (param, ctx);
+    Err(NotAValue::NotAMember(t.to_string()))
+}
+
+fn same_number(a: &Value, b: &Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// An array from one span: "milk, butter and flour", "Oslo or Rome", "a; b; c", each item by
+/// the `items` schema. A text that is already a JSON array is read as one.
+fn list(t: &str, param: &ParamSchema, ctx: &Context) -> Result<Value, NotAValue> {
+    let items_schema = param.schema.get("items").cloned().unwrap_or(json!({}));
+    let item = ParamSchema { name: param.name, schema: &items_schema };
+    if t.starts_with('[') {
+        if let Ok(Value::Array(a)) = serde_json::from_str::<Value>(t) {
+            return a.iter().map(|v| normalize_value(v, &item, ctx)).collect::<Result<Vec<_>, _>>().map(Value::Array);
+        }
+    }
+    let mut parts: Vec<String> = vec![t.to_string()];
+    for sep in [";", ",", " and ", " or ", " & ", " plus "] {
+        parts = parts.iter().flat_map(|p| p.split(sep).map(str::to_string).collect::<Vec<_>>()).collect();
+    }
+    let parts: Vec<&str> = parts
+        .iter()
+        .map(|p| p.trim())
+        .map(|p| p.strip_prefix("and ").or_else(|| p.strip_prefix("or ")).unwrap_or(p).trim())
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts.iter().map(|p| normalize(p, &item, ctx)).collect::<Result<Vec<_>, _>>().map(Value::Array)
+}

@@ -1,0 +1,230 @@
+"""Fine-tune the format 4 extractor on the CPU for a wall-clock budget, with checkpoints.
+
+    scripts/py -m pipeline.extract.train --build data/build --out runs/x4 --budget-min 60 --every-min 10
+
+Each training row gives one (request, tool) pair per gold tool (count = its calls) and one per
+negative tool (another tool of the row, else a random pool tool; count 0); a no-call row gives
+pairs with count 0 only. Parameters are labelled by pipeline.extract.labels. The bi-encoder side
+gets an in-batch contrastive loss between each called pair's request and its tool's text.
+
+The learning rate follows the budget, not a step count: warm-up over the first 2%, then linear
+decay to 10% at the end, so a checkpoint taken at the end of a shorter budget is a finished run.
+Checkpoints go to OUT/extract-NNNmin.pt (fp16 state dict) with OUT/curve.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from pipeline.extract.labels import UNKNOWN, ENUM, SPAN, label_pair
+from pipeline.extract.model import Extractor
+from pipeline.extract.sequence import encode_pair, request_ids, tool_line_ids
+from pipeline.jsonl import iter_jsonl
+from pipeline.minilm import tokenizer
+
+
+@dataclass
+class Config:
+    budget_min: float = 60
+    every_min: float = 10
+    batch: int = 32                  # pairs per step
+    lr_encoder: float = 5e-5
+    lr_heads: float = 1e-3
+    warmup: float = 0.02             # share of the budget
+    floor: float = 0.1               # the learning rate at the end, as a share of the peak
+    negatives: int = 1               # count-0 pairs per row
+    contrastive: float = 0.5         # weight of the bi-encoder loss
+    temperature: float = 0.05
+    bf16: bool = False
+    seed: int = 0
+
+
+def checkpoint_path(run: Path, minutes: int) -> Path:
+    return run / f"extract-{minutes:03d}min.pt"
+
+
+def pairs_of(row: dict, tok, rng: random.Random, pool: list[dict], negatives: int):
+    """(pair, labels, tool, request) for a row's gold tools and `negatives` other tools."""
+    by_name = {t["name"]: t for t in row["tools"]}
+    gold = [a["name"] for a in row["answers"] if a["name"] in by_name]
+    chosen = list(dict.fromkeys(gold))
+    others = [t for t in row["tools"] if t["name"] not in chosen]
+    rng.shuffle(others)
+    negs = others[:negatives]
+    while len(negs) < negatives and pool:
+        t = rng.choice(pool)
+        if t["name"] not in by_name:
+            negs.append(t)
+    out = []
+    for tool in [by_name[n] for n in chosen] + negs:
+        pair = encode_pair(tok, row["query"], tool)
+        calls = [a for a in row["answers"] if a["name"] == tool["name"]]
+        out.append((pair, label_pair(row["query"], pair, calls), tool, row["query"]))
+    return out
+
+
+def collate(items, tok):
+    """Padded tensors for a list of (pair, labels, tool, request) and the bi-encoder's texts."""
+    b = len(items)
+    t = max(len(p.ids) for p, *_ in items)
+    n_p = max(1, max(len(p.params) for p, *_ in items))
+    n_m = max(1, max((len(s) for p, *_ in items for s in p.member_spans), default=1))
+    ids = torch.zeros(b, t, dtype=torch.long)
+    mask = torch.zeros(b, t, dtype=torch.long)
+    param_pos = torch.zeros(b, n_p, dtype=torch.long)
+    pool = torch.zeros(b, n_p, n_m, t)
+    count = torch.zeros(b, dtype=torch.long)
+    status = torch.full((b, n_p), -100, dtype=torch.long)
+    member = torch.full((b, n_p), -100, dtype=torch.long)
+    tags = torch.full((b, n_p, t), -100, dtype=torch.long)
+    for i, (pair, lab, *_) in enumerate(items):
+        ids[i, :len(pair.ids)] = torch.tensor(pair.ids)
+        mask[i, :len(pair.ids)] = 1
+        count[i] = lab.count
+        for j, pos in enumerate(pair.param_pos):
+            param_pos[i, j] = pos
+            for k, (a, e) in enumerate(pair.member_spans[j]):
+                pool[i, j, k, a:e] = 1.0 / (e - a)
+            if lab.status[j] != UNKNOWN:
+                status[i, j] = lab.status[j]
+            if lab.status[j] == ENUM and lab.member[j] < len(pair.member_spans[j]):
+                member[i, j] = lab.member[j]
+            if lab.tags[j]:
+                s = pair.request_start
+                tags[i, j, s:s + len(lab.tags[j])] = torch.tensor(lab.tags[j])
+    # Bi-encoder: each called pair's request against its tool's line (in-batch negatives).
+    called = [(query, tool) for _, lab, tool, query in items if lab.count > 0]
+    bi = None
+    if len(called) > 1:
+        names = [tool["name"] for _, tool in called]
+        q = [request_ids(tok, query) for query, _ in called]
+        d = [tool_line_ids(tok, tool) for _, tool in called]
+        same = torch.tensor([[a == c for c in names] for a in names])
+        bi = (pad(q), pad(d), same)
+    return dict(ids=ids, mask=mask, param_pos=param_pos, pool=pool, count=count, status=status,
+                member=member, tags=tags, bi=bi)
+
+
+def pad(seqs):
+    t = max(map(len, seqs))
+    ids = torch.zeros(len(seqs), t, dtype=torch.long)
+    mask = torch.zeros(len(seqs), t, dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, :len(s)] = torch.tensor(s)
+        mask[i, :len(s)] = 1
+    return ids, mask
+
+
+def losses(model: Extractor, batch, cfg: Config) -> dict:
+    count, status, spans, members = model(batch["ids"], batch["mask"], batch["param_pos"], batch["pool"])
+    out = {"count": F.cross_entropy(count.float(), batch["count"]),
+           "status": F.cross_entropy(status.float().flatten(0, 1), batch["status"].flatten(), ignore_index=-100)
+           if (batch["status"] != -100).any() else count.sum() * 0,
+           "span": F.cross_entropy(spans.float().flatten(0, 2), batch["tags"].flatten(), ignore_index=-100)
+           if (batch["tags"] != -100).any() else count.sum() * 0}
+    m = batch["member"]
+    if (m != -100).any():
+        logits = members.float().masked_fill(batch["pool"].sum(-1) == 0, -1e4)
+        out["member"] = F.cross_entropy(logits.flatten(0, 1), m.flatten(), ignore_index=-100)
+    if batch["bi"] is not None and cfg.contrastive > 0:
+        (qi, qm), (di, dm), same = batch["bi"]
+        sim = model.embed(qi, qm).float() @ model.embed(di, dm).float().T / cfg.temperature
+        sim = sim.masked_fill(same & ~torch.eye(len(same), dtype=torch.bool), -1e4)
+        out["bi"] = cfg.contrastive * F.cross_entropy(sim, torch.arange(len(same)))
+    return out
+
+
+def lr_scale(progress: float, cfg: Config) -> float:
+    if progress < cfg.warmup:
+        return progress / cfg.warmup
+    return 1 - (1 - cfg.floor) * (progress - cfg.warmup) / (1 - cfg.warmup)
+
+
+def train(build: Path, out: Path, cfg: Config, dev_rows: int = 0):
+    torch.manual_seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    tok = tokenizer()
+    rows = list(iter_jsonl(build / "train.jsonl"))
+    pool = [t for r in rows[:20000] for t in r["tools"]]
+    print(f"extract: {len(rows)} training rows, budget {cfg.budget_min} min", flush=True)
+    model = Extractor.pretrained()
+    heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+    enc = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
+    opt = torch.optim.AdamW([{"params": enc, "lr": cfg.lr_encoder, "peak": cfg.lr_encoder},
+                             {"params": heads, "lr": cfg.lr_heads, "peak": cfg.lr_heads}], weight_decay=0.01)
+    out.mkdir(parents=True, exist_ok=True)
+    budget = cfg.budget_min * 60
+    train_s, next_point, step, pairs_seen, rows_seen = 0.0, cfg.every_min * 60, 0, 0, 0
+    history, curve = [], []
+
+    def batches():
+        while True:
+            order = list(range(len(rows)))
+            rng.shuffle(order)
+            for i in range(0, len(order), cfg.batch * 40):
+                items = [x for j in order[i:i + cfg.batch * 40] for x in pairs_of(rows[j], tok, rng, pool, cfg.negatives)]
+                items.sort(key=lambda x: len(x[0].ids))       # buckets of similar length: little padding
+                groups = [items[k:k + cfg.batch] for k in range(0, len(items), cfg.batch)]
+                rng.shuffle(groups)
+                yield from ((g, len(order[i:i + cfg.batch * 40]) * len(g) / len(items)) for g in groups)
+
+    model.train()
+    for items, n_rows in batches():
+        t0 = time.time()
+        scale = lr_scale(train_s / budget, cfg)
+        for g in opt.param_groups:
+            g["lr"] = g["peak"] * scale
+        batch = collate(items, tok)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            parts = losses(model, batch, cfg)
+        loss = sum(parts.values())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        train_s += time.time() - t0
+        step += 1
+        pairs_seen += len(items)
+        rows_seen += n_rows
+        history.append({k: float(v) for k, v in parts.items()})
+        if step % 25 == 0:
+            recent = history[-25:]
+            mean = {k: round(float(np.mean([h.get(k, 0) for h in recent])), 4) for k in recent[-1]}
+            print(json.dumps({"step": step, "min": round(train_s / 60, 2), "pairs": pairs_seen,
+                              "pairs_per_s": round(pairs_seen / train_s, 1), "lr_scale": round(scale, 3), **mean}),
+                  flush=True)
+        if train_s >= next_point or train_s >= budget:
+            minutes = round(train_s / 60)
+            torch.save({"config": asdict(cfg), "state_dict": {k: v.half() for k, v in model.state_dict().items()}},
+                       checkpoint_path(out, minutes))
+            curve.append({"minutes": train_s / 60, "steps": step, "pairs": pairs_seen, "rows": round(rows_seen),
+                          "pairs_per_s": pairs_seen / train_s})
+            (out / "curve.json").write_text(json.dumps({"config": asdict(cfg), "curve": curve}, indent=1))
+            print(f"extract: checkpoint {checkpoint_path(out, minutes)}", flush=True)
+            next_point += cfg.every_min * 60
+        if train_s >= budget:
+            break
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", type=Path, required=True, help="data/build (train.jsonl is read)")
+    ap.add_argument("--out", type=Path, required=True)
+    for k, v in asdict(Config()).items():
+        ap.add_argument(f"--{k.replace('_', '-')}", type=type(v) if not isinstance(v, bool) else int, default=v)
+    args = ap.parse_args()
+    cfg = Config(**{k: (bool(getattr(args, k)) if isinstance(v, bool) else getattr(args, k))
+                    for k, v in asdict(Config()).items()})
+    train(args.build, args.out, cfg)
+
+
+if __name__ == "__main__":
+    main()

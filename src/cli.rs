@@ -93,6 +93,11 @@ pub struct EngineArgs {
     #[arg(long, value_name = "N", global = true, default_value_t = crate::shortlist::SHORTLIST_TOOLS)]
     pub shortlist: usize,
 
+    /// The date that relative dates ("tomorrow", "next Friday") are resolved against, for
+    /// scripts and tests. Default: the local clock.
+    #[arg(long, value_name = "YYYY-MM-DD", global = true, env = "NEEDLE_TODAY")]
+    pub today: Option<String>,
+
     /// Print timings (model load, tool encoding, per query) on stderr.
     #[arg(long, short, global = true)]
     pub verbose: bool,

@@ -21,6 +21,6 @@ pub use exit::{error_text, exit_code_of, EXIT_INPUT, EXIT_MODEL, EXIT_NO_CALL, E
 pub use load::{load_engine, MAX_THREADS_PER_CORE};
 
 pub use needle_core::{
-    any_engine, constrain, copy_engine, copy_model, decode, engine, model, ort_lib, render, shortlist, tool_cache, tools,
+    any_engine, constrain, copy_engine, copy_model, decode, engine, extract, model, ort_lib, render, shortlist, tool_cache, tools, values,
     xdg_needle_dir, InputError,
 };

@@ -55,6 +55,11 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -
         tool_cache: args.tool_cache_dir(),
         shortlist: Some(args.shortlist),
     };
+    if let Some(day) = &args.today {
+        // Checked here so a bad --today is a usage error; the engine reads NEEDLE_TODAY.
+        needle_core::values::Context::on(day).map_err(|e| InputError(format!("--today: {e}")))?;
+        std::env::set_var("NEEDLE_TODAY", day.trim());
+    }
     let result = (|| {
         let mut engine = AnyEngine::load(&dir, &opts).with_context(|| format!("cannot load model {}", dir.display()))?;
         engine.set_jump_forward(!args.no_jump_forward);

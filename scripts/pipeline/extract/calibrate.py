@@ -1,0 +1,77 @@
+"""Calibrate a format 4 model's `no_call_threshold` on training rows its run never reached.
+
+    scripts/py -m pipeline.extract.calibrate --build data/build --run runs/x4 --model DIR [--rows 600]
+
+`train.py` walks the training rows in one seeded permutation, so the permutation's tail is rows
+the run never saw (the script checks the run's row count). Those rows are scored through the
+runtime (`needle eval`) at each threshold, and the best threshold is written into DIR/needle.json.
+No dev split is read.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from pipeline.jsonl import read_jsonl, write_jsonl
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "scripts"))
+from dev_to_eval import to_eval_row  # noqa: E402
+
+THRESHOLDS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7)
+
+
+def unseen_rows(build: Path, run: Path, n: int, seed: int = 0) -> list[dict]:
+    rows = read_jsonl(build / "train.jsonl")
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)          # train.py's first draw from Random(seed)
+    seen = max(p["rows"] for p in json.loads((run / "curve.json").read_text())["curve"])
+    if seen + n > len(rows):
+        raise SystemExit(f"calibrate: the run saw {seen} of {len(rows)} rows: fewer than {n} unseen")
+    return [rows[i] for i in order[-n:]]
+
+
+def score(model: Path, rows: Path, threshold: float) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for f in model.iterdir():
+            if f.name != "needle.json":
+                os.symlink(f.resolve(), tmp / f.name)
+        manifest = json.loads((model / "needle.json").read_text())
+        manifest["no_call_threshold"] = threshold
+        (tmp / "needle.json").write_text(json.dumps(manifest))
+        out = subprocess.run([str(ROOT / "target/release/needle"), "eval", "--model", str(tmp), str(rows), "--json"],
+                             capture_output=True, text=True, check=True, env={**os.environ, "NEEDLE_TODAY": "2026-12-07"})
+    return json.loads(out.stdout)["overall"]["micro_accuracy"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", type=Path, required=True)
+    ap.add_argument("--run", type=Path, required=True)
+    ap.add_argument("--model", type=Path, required=True)
+    ap.add_argument("--rows", type=int, default=600)
+    args = ap.parse_args()
+    rows = [to_eval_row(r, "calib", i) for i, r in enumerate(unseen_rows(args.build, args.run, args.rows))]
+    path = args.run / "calib.jsonl"
+    write_jsonl(path, rows)
+    scores = {t: score(args.model, path, t) for t in THRESHOLDS}
+    for t, s in scores.items():
+        print(f"no_call_threshold {t}: {s:.3f} of {len(rows)} held-out training rows exactly right")
+    best = max(scores, key=lambda t: (scores[t], -abs(t - 0.5)))
+    manifest = json.loads((args.model / "needle.json").read_text())
+    manifest["no_call_threshold"] = best
+    manifest.setdefault("training", {})["calibration"] = {"rows": len(rows), "scores": scores, "chosen": best}
+    (args.model / "needle.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print(f"calibrate: no_call_threshold {best} written to {args.model / 'needle.json'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Format 4's sequence and labels (pipeline.extract) on small real cases, with MiniLM's tokenizer."""
+from pipeline.extract.labels import ABSENT, ENUM, FALSE, SPAN, TRUE, UNKNOWN, B, I, O, label_pair
+from pipeline.extract.sequence import PARAM, encode_pair, params_of
+from pipeline.minilm import tokenizer
+
+TOOL = {"name": "send_money", "description": "Send money",
+        "parameters": {"type": "object", "properties": {
+            "recipient": {"type": "string"}, "amount": {"type": "number"},
+            "currency": {"type": "string", "enum": ["USD", "EUR"]}, "express": {"type": "boolean"},
+            "memo": {"type": "string"}, "options": {"type": "object", "properties": {"note": {"type": "string"}}}},
+            "required": ["recipient", "amount"]}}
+
+
+def test_params_flatten_nested_objects_in_place():
+    assert [p.path for p in params_of(TOOL)] == ["recipient", "amount", "currency", "express", "memo", "options.note"]
+
+
+def test_markers_and_members_point_at_their_pieces():
+    tok = tokenizer()
+    pair = encode_pair(tok, "send 30 euros to Maria", TOOL)
+    assert all(pair.ids[p] == PARAM for p in pair.param_pos)
+    currency = [p.path for p in pair.params].index("currency")
+    (a, b), (c, d) = pair.member_spans[currency]
+    assert tok.decode(pair.ids[a:b]) == "usd" and tok.decode(pair.ids[c:d]) == "eur"
+
+
+def test_labels_locate_spans_members_booleans_and_repeated_calls():
+    tok = tokenizer()
+    query = "send 30 to Maria and 20 to Joe in EUR, not express"
+    pair = encode_pair(tok, query, TOOL)
+    calls = [{"name": "send_money", "arguments": {"recipient": "Maria", "amount": 30, "currency": "EUR", "express": False}},
+             {"name": "send_money", "arguments": {"recipient": "Joe", "amount": 20, "currency": "EUR", "express": False}}]
+    lab = label_pair(query, pair, calls)
+    assert lab.count == 2
+    status = dict(zip([p.path for p in pair.params], lab.status))
+    assert status == {"recipient": SPAN, "amount": SPAN, "currency": ENUM, "express": FALSE, "memo": ABSENT,
+                      "options.note": ABSENT}
+    tags = lab.tags[0]
+    words = [query[a:b] for a, b in pair.request_offsets]
+    assert [w for w, t in zip(words, tags) if t == B] == ["Maria", "Joe"]
+    assert I not in tags
+
+
+def test_a_value_found_nowhere_is_masked_and_negatives_have_no_argument_labels():
+    tok = tokenizer()
+    query = "pay Maria"
+    pair = encode_pair(tok, query, TOOL)
+    lab = label_pair(query, pair, [{"name": "send_money", "arguments": {"recipient": "Maria", "amount": 12.5}}])
+    assert lab.status[1] == UNKNOWN and lab.tags[1] == []
+    neg = label_pair(query, pair, [])
+    assert neg.count == 0 and set(neg.status) == {UNKNOWN}
+
+
+def test_durations_are_found_as_written():
+    tok = tokenizer()
+    tool = {"name": "set_timer", "parameters": {"type": "object", "properties": {
+        "duration_seconds": {"type": "integer"}}}}
+    query = "timer for 15 minutes please"
+    pair = encode_pair(tok, query, tool)
+    lab = label_pair(query, pair, [{"name": "set_timer", "arguments": {"duration_seconds": 900}}])
+    words = [query[a:b] for a, b in pair.request_offsets]
+    assert lab.status == [SPAN]
+    assert [w for w, t in zip(words, lab.tags[0]) if t != O] == ["15", "minutes"]

@@ -51,23 +51,24 @@ pub fn currency_code(text: &str) -> Option<&'static str> {
     found.next().is_none().then(|| first.code())
 }
 
+/// "french" -> "French" (isolang's names are capitalised); any script, by characters.
+fn capitalized(s: &str) -> String {
+    let lower = s.to_lowercase();
+    let mut chars = lower.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 /// An ISO 639 code for a language name or code ("French", "german", "fr", "deu"): two letters
 /// (639-1), or three (639-3) when `three` is set.
 pub fn language_code(text: &str, three: bool) -> Option<String> {
     let t = text.trim();
-    let mut title = t.to_lowercase();
-    if let Some(first) = title.get(..1) {
-        title = first.to_uppercase() + &title[1..];
-    }
+    let title = capitalized(t);
     let lang = isolang::Language::from_name(&title)
         .or_else(|| isolang::Language::from_639_1(&t.to_lowercase()))
         .or_else(|| isolang::Language::from_639_3(&t.to_lowercase()))
         .or_else(|| {
             // "Mandarin Chinese" -> "Chinese"; "Brazilian Portuguese" -> "Portuguese"
-            let last = title.split_whitespace().last()?;
-            let mut last = last.to_lowercase();
-            last = last[..1].to_uppercase() + &last[1..];
-            isolang::Language::from_name(&last)
+            isolang::Language::from_name(&capitalized(title.split_whitespace().last()?))
         })?;
     if three {
         Some(lang.to_639_3().to_string())

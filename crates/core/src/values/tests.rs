@@ -311,3 +311,53 @@ fn today_must_be_a_date() {
     assert!(Context::on("tomorrow").is_err());
     assert_eq!(Context::on(" 2026-12-07 ").unwrap().today.to_string(), "2026-12-07");
 }
+
+/// Property: for many schemas and texts made from pieces people type (and junk), `normalize`
+/// never panics, gives the same answer twice, and every `Ok` validates against the schema.
+#[test]
+fn every_value_validates_and_nothing_panics() {
+    let schemas = [
+        json!({"type": "integer"}), json!({"type": "number", "minimum": 0, "maximum": 1}),
+        json!({"type": "integer", "description": "Duration in seconds", "minimum": 1}),
+        json!({"type": "string", "format": "date"}), json!({"type": "string", "format": "date-time"}),
+        json!({"type": "string", "format": "time"}), json!({"type": "string", "description": "HH:MM"}),
+        json!({"type": "string", "description": "ISO 4217 currency code"}),
+        json!({"type": "string", "description": "ISO 639-1 language code"}),
+        json!({"type": "string", "description": "country code, alpha-3"}),
+        json!({"type": "string", "enum": ["low", "high_priority", "in-progress"]}),
+        json!({"type": "integer", "enum": [1, 2, 3]}), json!({"enum": ["a", 1, true, null]}),
+        json!({"type": "boolean"}), json!({"type": "array", "items": {"type": "integer"}, "maxItems": 3}),
+        json!({"type": "array", "items": {"type": "string", "enum": ["x", "y"]}}),
+        json!({"type": "string", "pattern": "^[a-z]+$"}), json!({"type": "string", "format": "email"}),
+        json!({"type": ["string", "null"]}), json!({"type": "object"}), json!({}),
+    ];
+    let pieces = [
+        "15", "minutes", "two", "and", "a", "half", "hours", "8:15", "pm", "noon", "tomorrow", "next", "Friday",
+        "February", "30", "2026-12-25", "euros", "$", "French", "the UK", "high", "yes", "off", ",", "or", "\"",
+        "'", "1,000", "-3", "2.5k", "%", "percent", "quarter", "past", "six", "1:30:00", "é", "日本", "", " ",
+        ".", "[1,2]", "{", "9999999999999999999999", "1e308", "zero", "third", "Dec", "31st", "ms", "h",
+    ];
+    let mut seed: u64 = 0x9E3779B97F4A7C15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut oks = 0;
+    for _ in 0..20_000 {
+        let schema = &schemas[(next() % schemas.len() as u64) as usize];
+        let n = 1 + next() % 5;
+        let text: Vec<&str> = (0..n).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect();
+        let text = text.join(if next() % 3 == 0 { "" } else { " " });
+        let p = ParamSchema::new("value", schema);
+        let first = normalize(&text, &p, &ctx());
+        assert_eq!(first, normalize(&text, &p, &ctx()), "not deterministic: {text:?} for {schema}");
+        if let Ok(v) = first {
+            let validator = jsonschema::options().should_validate_formats(true).build(schema).unwrap();
+            assert!(validator.is_valid(&v), "{v} from {text:?} does not validate against {schema}");
+            oks += 1;
+        }
+    }
+    assert!(oks > 1000, "only {oks} texts gave a value: the generator is not exercising the rules");
+}

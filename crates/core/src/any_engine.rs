@@ -122,41 +122,25 @@ impl AnyEngine {
     }
 
     pub fn add_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
-        match self {
-            AnyEngine::Seq2Seq(e) => e.add_tools(tools),
-            AnyEngine::Copy(e) => {
-                let mut all: Vec<Tool> = e.tools().cloned().collect();
-                all.extend(tools);
-                e.set_tools(all)
-            }
-            AnyEngine::Extract(e) => {
-                let mut all: Vec<Tool> = e.tools().cloned().collect();
-                all.extend(tools);
-                e.set_tools(all)
-            }
+        if let AnyEngine::Seq2Seq(e) = self {
+            return e.add_tools(tools);
         }
+        // Formats 3 and 4 encode each tool once and keep a tool already loaded as it is.
+        let mut all: Vec<Tool> = self.tools().cloned().collect();
+        all.extend(tools);
+        self.set_tools(all)
     }
 
     pub fn remove_tool(&mut self, name: &str) -> Result<bool> {
-        match self {
-            AnyEngine::Seq2Seq(e) => e.remove_tool(name),
-            AnyEngine::Copy(e) => {
-                let rest: Vec<Tool> = e.tools().filter(|t| t.name != name).cloned().collect();
-                if rest.len() == e.tools().count() {
-                    return Ok(false);
-                }
-                e.set_tools(rest)?;
-                Ok(true)
-            }
-            AnyEngine::Extract(e) => {
-                let rest: Vec<Tool> = e.tools().filter(|t| t.name != name).cloned().collect();
-                if rest.len() == e.tools().count() {
-                    return Ok(false);
-                }
-                e.set_tools(rest)?;
-                Ok(true)
-            }
+        if let AnyEngine::Seq2Seq(e) = self {
+            return e.remove_tool(name);
         }
+        let rest: Vec<Tool> = self.tools().filter(|t| t.name != name).cloned().collect();
+        if rest.len() == self.tools().count() {
+            return Ok(false);
+        }
+        self.set_tools(rest)?;
+        Ok(true)
     }
 
     pub fn predict(&mut self, query: &str) -> Result<Prediction> {

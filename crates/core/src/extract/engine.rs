@@ -159,10 +159,7 @@ impl ExtractEngine {
         if self.tools.is_empty() {
             return Ok((Vec::new(), Vec::new(), false, 0.0));
         }
-        let tok = self.model.tokenizer.clone();
-        let (req, offsets) = request_pieces(&tok, query)?;
-        let full = tok.encode(query, false).map_err(|e| anyhow::anyhow!("tokenizer: {e}"))?.get_ids().len();
-        let truncated = full > req.len();
+        let (req, offsets, truncated) = request_pieces(&self.model.tokenizer, query)?;
         let mut request_ids = vec![CLS];
         request_ids.extend(&req);
         request_ids.push(SEP);
@@ -174,7 +171,7 @@ impl ExtractEngine {
         let mut segs = Vec::new();
         for &(i, _) in &chosen {
             let t = &self.tools[i].tool;
-            let seg = tool_segment(&tok, &t.name, &t.description, &t.parameters, req.len())?;
+            let seg = tool_segment(&self.model.tokenizer, &t.name, &t.description, &t.parameters, req.len())?;
             let mut ids = request_ids.clone();
             ids.extend(&seg.ids);
             seqs.push(ids);

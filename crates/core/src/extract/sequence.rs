@@ -123,11 +123,11 @@ fn pieces(tok: &Tokenizer, text: &str, cap: usize) -> Result<Vec<u32>> {
     Ok(enc.get_ids().iter().take(cap).copied().collect())
 }
 
-/// The request's pieces and their byte offsets (at most `MAX_REQUEST`).
-pub fn request_pieces(tok: &Tokenizer, request: &str) -> Result<(Vec<u32>, Vec<(usize, usize)>)> {
+/// The request's pieces and their byte offsets (at most `MAX_REQUEST`), and whether it was cut.
+pub fn request_pieces(tok: &Tokenizer, request: &str) -> Result<(Vec<u32>, Vec<(usize, usize)>, bool)> {
     let enc = tok.encode(request, false).map_err(|e| anyhow!("tokenizer: {e}"))?;
     let n = enc.get_ids().len().min(MAX_REQUEST);
-    Ok((enc.get_ids()[..n].to_vec(), enc.get_offsets()[..n].to_vec()))
+    Ok((enc.get_ids()[..n].to_vec(), enc.get_offsets()[..n].to_vec(), enc.get_ids().len() > n))
 }
 
 /// The tool's part of the sequence (everything after the request's `[SEP]`), with positions
@@ -185,7 +185,7 @@ pub fn tool_segment(tok: &Tokenizer, name: &str, description: &str, parameters: 
 
 /// The whole pair (the Python side's `encode_pair`).
 pub fn encode_pair(tok: &Tokenizer, request: &str, name: &str, description: &str, parameters: &Value) -> Result<Pair> {
-    let (req, offsets) = request_pieces(tok, request)?;
+    let (req, offsets, _) = request_pieces(tok, request)?;
     let seg = tool_segment(tok, name, description, parameters, req.len())?;
     let mut ids = Vec::with_capacity(2 + req.len() + seg.ids.len());
     ids.push(CLS);

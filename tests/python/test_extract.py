@@ -61,3 +61,29 @@ def test_durations_are_found_as_written():
     words = [query[a:b] for a, b in pair.request_offsets]
     assert lab.status == [SPAN]
     assert [w for w, t in zip(words, lab.tags[0]) if t != O] == ["15", "minutes"]
+
+
+def _tool(name):
+    return {"name": name, "description": name.replace("_", " "), "parameters": {"type": "object", "properties": {}}}
+
+
+def test_held_out_tools_are_rare_ones_chosen_by_name():
+    from pipeline.extract.train import HELD_OUT_MAX_ROWS, held_out_names
+    common = [{"query": "q", "tools": [_tool("common")], "answers": [{"name": "common", "arguments": {}}]}] * (HELD_OUT_MAX_ROWS + 1)
+    rare = [{"query": "q", "tools": [_tool(f"rare_{i}")], "answers": [{"name": f"rare_{i}", "arguments": {}}]} for i in range(2000)]
+    held = held_out_names(common + rare, 0.05)
+    assert "common" not in held
+    assert 50 <= len(held) <= 150                   # ~5% of 2,000 by hash
+    assert held == held_out_names(rare + common, 0.05)   # by name, not by position
+
+
+def test_negatives_are_the_rows_own_then_near_names_then_random():
+    import random
+    from pipeline.extract.train import ToolPool, pairs_of
+    pool = ToolPool([{"tools": [_tool("book_hotel"), _tool("search_hotel"), _tool("get_weather"), _tool("play_song")]}])
+    row = {"query": "book a hotel in Rome", "tools": [_tool("book_hotel"), _tool("set_alarm")],
+           "answers": [{"name": "book_hotel", "arguments": {}}]}
+    pairs = pairs_of(row, tokenizer(), random.Random(0), pool, negatives=2)
+    names = [p[2]["name"] for p in pairs]
+    assert names == ["book_hotel", "set_alarm", "search_hotel"]
+    assert [p[1].count for p in pairs] == [1, 0, 0]

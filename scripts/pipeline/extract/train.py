@@ -4,7 +4,7 @@
 
 Each training row gives one (request, tool) pair per gold tool (count = its calls) and
 `negatives` pairs with count 0: hard ones first (another tool of the row, then a tool of another
-row whose name shares a word with a gold tool's: `search_hotels` for `book_hotel`), then random
+row whose name shares a word with a gold tool's: `search_hotel` for `book_hotel`; words are not stemmed, so not `search_hotels`), then random
 ones. A no-call row gives pairs with count 0 only. Parameters are labelled by
 pipeline.extract.labels. The bi-encoder side gets an in-batch contrastive loss between each called
 pair's request and its tool's text.

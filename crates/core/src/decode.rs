@@ -153,6 +153,11 @@ pub struct EncodeStats {
 /// valid calls, and the calls dropped with the reason. Output that is not a JSON array is an
 /// [`OutputError`].
 pub fn validate_calls(tools: &[&Tool], text: &str) -> Result<(Vec<Value>, Vec<InvalidCall>)> {
+    Ok(validate_items(tools, parse_calls(text)?))
+}
+
+/// The decoder's text as the list of calls it writes (not yet validated).
+pub fn parse_calls(text: &str) -> Result<Vec<Value>> {
     let parsed: Value = serde_json::from_str(text.trim()).map_err(|e| OutputError {
         raw_text: text.to_string(),
         reason: e.to_string(),
@@ -164,6 +169,11 @@ pub fn validate_calls(tools: &[&Tool], text: &str) -> Result<(Vec<Value>, Vec<In
         }
         .into());
     };
+    Ok(items)
+}
+
+/// Calls that name a loaded tool and whose arguments validate, and the others with the reason.
+pub fn validate_items(tools: &[&Tool], items: Vec<Value>) -> (Vec<Value>, Vec<InvalidCall>) {
     let mut calls = Vec::new();
     let mut invalid = Vec::new();
     for item in items {
@@ -172,7 +182,7 @@ pub fn validate_calls(tools: &[&Tool], text: &str) -> Result<(Vec<Value>, Vec<In
             Err(reason) => invalid.push(InvalidCall { call: item, reason }),
         }
     }
-    Ok((calls, invalid))
+    (calls, invalid)
 }
 
 fn check_call(tools: &[&Tool], call: &Value) -> std::result::Result<(), String> {

@@ -4,6 +4,7 @@
 //!
 //! The rules, each with an example, and what is deliberately not handled: docs/values.md.
 
+mod arguments;
 mod codes;
 mod numbers;
 mod time;
@@ -15,6 +16,7 @@ use std::fmt;
 use chrono::{NaiveDate, NaiveTime};
 use serde_json::{json, Number as JsonNumber, Value};
 
+pub use arguments::{normalize_arguments, Reread};
 pub use numbers::{parse_number, parse_words};
 pub use time::{parameter_unit, parse_clock, parse_date, parse_date_time, parse_duration, Unit};
 

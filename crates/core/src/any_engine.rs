@@ -57,6 +57,16 @@ impl AnyEngine {
         }
     }
 
+    /// How many tokens the model's tokenizer makes of `text` (OpenAI-style `usage`).
+    pub fn count_tokens(&self, text: &str) -> usize {
+        let tokenizer = match self {
+            AnyEngine::Seq2Seq(e) => &e.model.tokenizer,
+            AnyEngine::Copy(e) => &e.model.tokenizer,
+            AnyEngine::Extract(e) => &e.model.tokenizer,
+        };
+        tokenizer.encode(text, false).map_or(0, |enc| enc.len())
+    }
+
     pub fn device(&self) -> Device {
         match self {
             AnyEngine::Seq2Seq(e) => e.model.device,
@@ -148,6 +158,26 @@ impl AnyEngine {
             AnyEngine::Seq2Seq(e) => e.predict(query),
             AnyEngine::Copy(e) => e.predict(query),
             AnyEngine::Extract(e) => e.predict(query),
+        }
+    }
+
+    /// A prediction that never answers `[]` while a tool is loaded (`tool_choice: "required"`).
+    /// Formats 3 and 4; a format 2 model says it cannot.
+    pub fn predict_required(&mut self, query: &str) -> Result<Prediction> {
+        match self {
+            AnyEngine::Seq2Seq(_) => bail!("a call cannot be required of a format 2 model (formats 3 and 4 can)"),
+            AnyEngine::Copy(e) => {
+                e.require_call = true;
+                let p = e.predict(query);
+                e.require_call = false;
+                p
+            }
+            AnyEngine::Extract(e) => {
+                e.require_call = true;
+                let p = e.predict(query);
+                e.require_call = false;
+                p
+            }
         }
     }
 

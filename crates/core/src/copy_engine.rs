@@ -25,9 +25,10 @@ use serde_json::Value;
 use crate::constrain::{Grammar, SchemaFilter, VocabTrie};
 pub use crate::copy_model::NoCallPolicy;
 use crate::copy_model::{segment, tool_text, CopyModel, Decoder, Encoded, KvCache, Memory, Segment};
-use crate::decode::{ended_text, greedy, validate_calls, DecodeStep, EncodeStats, Ending, LogitsFilter, NoFilter, Prediction};
+use crate::decode::{ended_text, greedy, parse_calls, validate_items, DecodeStep, EncodeStats, Ending, LogitsFilter, NoFilter, Prediction};
 use crate::model::ModelOptions;
 use crate::tools::Tool;
+use crate::values::{normalize_arguments, Context, Reread};
 
 /// A loaded tool: its text, segment and encoding.
 struct EncodedTool {
@@ -45,6 +46,45 @@ pub struct CopyEngine {
     logits: Vec<f32>,
     pub last_encode: EncodeStats,
     no_call: NoCallPolicy,
+    /// The decoder's values go through the normaliser (`NEEDLE_VALUES`; docs/values.md).
+    reread: Reread,
+    context: Context,
+    /// Never answer `[]` while a tool is loaded (`tool_choice: "required"` in `needle serve`).
+    pub require_call: bool,
+    /// Encodings of tools loaded before, by the text the encoder read: switching between tool
+    /// sets (`needle serve`, one set per request) re-encodes only tools never seen.
+    memo: ToolMemo,
+}
+
+/// At most this many tool encodings are kept beyond the loaded tools (about 90 KiB each).
+pub const TOOL_MEMO_SIZE: usize = 256;
+
+/// A bounded map from a tool's text to its encoding; the least recently used goes first.
+#[derive(Default)]
+struct ToolMemo {
+    entries: HashMap<String, (Segment, Encoded, u64)>,
+    clock: u64,
+}
+
+impl ToolMemo {
+    fn get(&mut self, text: &str) -> Option<(Segment, Encoded)> {
+        self.clock += 1;
+        let clock = self.clock;
+        self.entries.get_mut(text).map(|(s, e, used)| {
+            *used = clock;
+            (s.clone(), e.clone())
+        })
+    }
+
+    fn put(&mut self, text: String, segment: Segment, encoded: Encoded) {
+        self.clock += 1;
+        if self.entries.len() >= TOOL_MEMO_SIZE && !self.entries.contains_key(&text) {
+            if let Some(oldest) = self.entries.iter().min_by_key(|(_, (_, _, used))| *used).map(|(k, _)| k.clone()) {
+                self.entries.remove(&oldest);
+            }
+        }
+        self.entries.insert(text, (segment, encoded, self.clock));
+    }
 }
 
 /// What the chooser decided for a line.
@@ -74,6 +114,10 @@ impl CopyEngine {
                 Err(_) => manifest_no_call,
                 Ok(other) => bail!("NEEDLE_NO_CALL={other}: expected chooser or decoder"),
             },
+            reread: Reread::from_env().map_err(|e| crate::InputError(format!("NEEDLE_VALUES: {e}")))?,
+            context: Context::from_env().map_err(|e| crate::InputError(format!("NEEDLE_TODAY: {e}")))?,
+            require_call: false,
+            memo: ToolMemo::default(),
         })
     }
 
@@ -103,13 +147,15 @@ impl CopyEngine {
         tool_text(&tool.name, &tool.description, &tool.parameters)
     }
 
-    /// Replaces the tools; each is encoded once here, never per line (a tool already loaded
-    /// with the same text keeps its encoding). On an error the previous tools stay loaded.
+    /// Replaces the tools; each is encoded once here, never per line (a tool loaded before with
+    /// the same text keeps its encoding: those loaded now, and the [`TOOL_MEMO_SIZE`] most
+    /// recently used before). On an error the previous tools stay loaded.
     pub fn set_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
         let start = Instant::now();
         let m = self.model.manifest.clone();
-        let old: HashMap<String, usize> =
-            self.tools.iter().enumerate().map(|(i, t)| (Self::tool_text(&t.tool), i)).collect();
+        for t in &self.tools {
+            self.memo.put(Self::tool_text(&t.tool), t.segment.clone(), t.encoded.clone());
+        }
         let mut encoded: Vec<EncodedTool> = Vec::with_capacity(tools.len());
         let (mut new_tools, mut rows) = (0, 0);
         for tool in tools {
@@ -117,13 +163,14 @@ impl CopyEngine {
                 bail!("{}: duplicate tool name \"{}\"", tool.origin, tool.name);
             }
             let text = Self::tool_text(&tool);
-            let (segment, enc) = match old.get(&text) {
-                Some(&i) => (self.tools[i].segment.clone(), self.tools[i].encoded.clone()),
+            let (segment, enc) = match self.memo.get(&text) {
+                Some(known) => known,
                 None => {
                     let segment = segment(&self.model.tokenizer, &text, m.max_tool_pieces, &m.special)?;
                     let enc = self.model.encoder.forward(&segment.ids)?;
                     new_tools += 1;
                     rows += segment.ids.len();
+                    self.memo.put(text, segment.clone(), enc.clone());
                     (segment, enc)
                 }
             };
@@ -172,7 +219,7 @@ impl CopyEngine {
             query_truncated: q.truncated,
             tools_seen: choice.chosen.len(),
         };
-        if best.is_none_or(|c| c < man.no_call_threshold) {
+        if best.is_none_or(|c| c < man.no_call_threshold && !self.require_call) {
             prediction.ms = start.elapsed().as_secs_f64() * 1e3;
             return Ok((prediction, choice));
         }
@@ -219,6 +266,7 @@ impl CopyEngine {
             SchemaFilter::new(Arc::new(Grammar::new(&tools)), Arc::new(VocabTrie::new(actions, Some(eos))))
         });
         let floor = match self.no_call {
+            _ if self.require_call => f32::INFINITY,
             NoCallPolicy::Chooser => f32::INFINITY,
             NoCallPolicy::Decoder => man.no_call_min_probability,
         };
@@ -250,7 +298,14 @@ impl CopyEngine {
         prediction.ending = decoded.ending;
         prediction.ms = start.elapsed().as_secs_f64() * 1e3;
         let tools: Vec<&Tool> = self.tools().collect();
-        let (calls, invalid) = validate_calls(&tools, &text)?;
+        let mut items = parse_calls(&text)?;
+        for item in &mut items {
+            let tool = item.get("name").and_then(Value::as_str).and_then(|n| tools.iter().find(|t| t.name == n));
+            if let (Some(tool), Some(arguments)) = (tool, item.get_mut("arguments")) {
+                normalize_arguments(arguments, &tool.parameters, query, &self.context, self.reread);
+            }
+        }
+        let (calls, invalid) = validate_items(&tools, items);
         prediction.calls = calls;
         prediction.invalid = invalid;
         prediction.raw_text = text;

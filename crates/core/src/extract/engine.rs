@@ -55,6 +55,8 @@ pub struct ExtractEngine {
     tools: Vec<LoadedTool>,
     pub last_encode: EncodeStats,
     pub context: Context,
+    /// Never answer `[]` while a tool is loaded (`tool_choice: "required"` in `needle serve`).
+    pub require_call: bool,
 }
 
 /// One tool's decision for a request (for `--meta` and debugging).
@@ -79,7 +81,7 @@ fn argmax(x: &[f32]) -> usize {
 
 impl ExtractEngine {
     pub fn load(dir: &std::path::Path, opts: &ModelOptions, context: Context) -> Result<ExtractEngine> {
-        Ok(ExtractEngine { model: ExtractModel::load(dir, opts)?, tools: Vec::new(), last_encode: EncodeStats::default(), context })
+        Ok(ExtractEngine { model: ExtractModel::load(dir, opts)?, tools: Vec::new(), last_encode: EncodeStats::default(), context, require_call: false })
     }
 
     pub fn tools(&self) -> impl Iterator<Item = &Tool> {
@@ -210,6 +212,17 @@ impl ExtractEngine {
             let tool = &self.tools[ti].tool;
             for args in self.arguments(query, &offsets, &segs[bi].params, &out, bi, n) {
                 calls.push(serde_json::json!({"name": tool.name, "arguments": Value::Object(args)}));
+            }
+        }
+        // Required: the tool most likely called, once, when none passed the threshold.
+        if self.require_call && calls.is_empty() {
+            let bi = (0..decisions.len()).min_by(|&a, &b| decisions[a].count[0].total_cmp(&decisions[b].count[0]));
+            if let Some(bi) = bi {
+                let tool = &self.tools[chosen[bi].0].tool;
+                let n = 1 + argmax(&decisions[bi].count[1..]);
+                for args in self.arguments(query, &offsets, &segs[bi].params, &out, bi, n) {
+                    calls.push(serde_json::json!({"name": tool.name, "arguments": Value::Object(args)}));
+                }
             }
         }
         Ok((calls, decisions, truncated, start.elapsed().as_secs_f64() * 1e3))

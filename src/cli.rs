@@ -171,6 +171,16 @@ pub enum Command {
     /// Measure speed and footprint (per-line latency with 1/20/200 tools, cold start, RSS,
     /// the FLOP floor; --baselines adds the Python baselines). See docs/performance.md.
     Bench(crate::bench::BenchArgs),
+    /// Serve an OpenAI-compatible endpoint (POST /v1/chat/completions with tools, POST
+    /// /v1/calls, GET /v1/models, GET /health) for agent frameworks. See docs/serve.md.
+    Serve(crate::serve::ServeArgs),
+    /// Print a shell completion script: `needle completions bash > ~/.local/share/bash-completion/completions/needle`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `needle man > needle.1 && man ./needle.1`.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,7 @@
 //!
 //! Here: `cli` (arguments), `pipe`, `repl`, `output` (the run modes and JSON printing), `eval`
 //! (`needle eval`'s arguments, progress and tables over `needle_core::eval`), `bench`
-//! (`needle bench`), `exit` (exit codes and error text), `load` (the engine, with a spinner) and
+//! (`needle bench`), `serve` (`needle serve`, the HTTP endpoint), `exit` (exit codes and error text), `load` (the engine, with a spinner) and
 //! `answer` (one request as every mode prints it).
 
 mod answer;
@@ -15,6 +15,7 @@ mod load;
 pub mod output;
 pub mod pipe;
 pub mod repl;
+pub mod serve;
 
 pub use answer::{answer, report_prediction};
 pub use exit::{error_text, exit_code_of, EXIT_INPUT, EXIT_MODEL, EXIT_NO_CALL, EXIT_OK};

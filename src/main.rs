@@ -1,7 +1,8 @@
 //! needle: a tiny tool-calling model on the command line.
 //!
 //! Modes (see `cli.rs`): one-shot (a query argument), pipe (stdin not a terminal), REPL
-//! (stdin a terminal), and `needle tools check`. Exit codes: 0 calls printed, 1 no tool fits,
+//! (stdin a terminal), `needle tools check`, `needle eval`, `needle bench`, `needle serve`
+//! (HTTP), `needle completions` and `needle man`. Exit codes: 0 calls printed, 1 no tool fits,
 //! 2 usage or input error, 3 model or runtime error.
 
 use std::io::{IsTerminal, Write};
@@ -57,6 +58,24 @@ fn run(cli: &mut Cli) -> Result<u8> {
         }
         Some(Command::Bench(args)) => {
             needle::bench::run(args, &cli.engine)?;
+            Ok(EXIT_OK)
+        }
+        Some(Command::Serve(args)) => {
+            needle::serve::run(args, &cli.engine)?;
+            Ok(EXIT_OK)
+        }
+        // Both are written to a buffer first: clap_complete panics on a failed write, and a
+        // closed stdout (`needle man | head`) is not an error.
+        Some(Command::Completions { shell }) => {
+            let mut text = Vec::new();
+            clap_complete::generate(*shell, &mut <Cli as clap::CommandFactory>::command(), "needle", &mut text);
+            std::io::stdout().write_all(&text)?;
+            Ok(EXIT_OK)
+        }
+        Some(Command::Man) => {
+            let mut text = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut text)?;
+            std::io::stdout().write_all(&text)?;
             Ok(EXIT_OK)
         }
         None => {

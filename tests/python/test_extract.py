@@ -77,13 +77,12 @@ def test_held_out_tools_are_rare_ones_chosen_by_name():
     assert held == held_out_names(rare + common, 0.05)   # by name, not by position
 
 
-def test_negatives_are_the_rows_own_then_near_names_then_random():
+def test_negatives_are_the_rows_own_tools_then_random_pool_tools():
     import random
-    from pipeline.extract.train import ToolPool, pairs_of
-    pool = ToolPool([{"tools": [_tool("book_hotel"), _tool("search_hotel"), _tool("get_weather"), _tool("play_song")]}])
+    from pipeline.extract.train import pairs_of
+    pool = [_tool("get_weather")]
     row = {"query": "book a hotel in Rome", "tools": [_tool("book_hotel"), _tool("set_alarm")],
            "answers": [{"name": "book_hotel", "arguments": {}}]}
     pairs = pairs_of(row, tokenizer(), random.Random(0), pool, negatives=2)
-    names = [p[2]["name"] for p in pairs]
-    assert names == ["book_hotel", "set_alarm", "search_hotel"]
+    assert [p[2]["name"] for p in pairs] == ["book_hotel", "set_alarm", "get_weather"]
     assert [p[1].count for p in pairs] == [1, 0, 0]

@@ -2,10 +2,10 @@
 
     scripts/py -m pipeline.extract.train --build data/build --out runs/x4 --budget-min 60 --every-min 10
 
-Each training row gives one (request, tool) pair per gold tool (count = its calls) and
-`negatives` pairs with count 0: hard ones first (another tool of the row, then a tool of another
-row whose name shares a word with a gold tool's: `search_hotel` for `book_hotel`; words are not stemmed, so not `search_hotels`), then random
-ones. A no-call row gives pairs with count 0 only. Parameters are labelled by
+Each training row gives one (request, tool) pair per gold tool (count = its calls) and one per
+negative tool (another tool of the row, else a random pool tool; count 0); a no-call row gives
+pairs with count 0 only. (Hard negatives, two per row with a near-name tool from another row,
+lost: docs/training.md, "Model format 4, second run"; d128499 has them.) Parameters are labelled by
 pipeline.extract.labels. The bi-encoder side gets an in-batch contrastive loss between each called
 pair's request and its tool's text.
 
@@ -23,7 +23,6 @@ import argparse
 import hashlib
 import json
 import random
-import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -48,7 +47,7 @@ class Config:
     lr_heads: float = 1e-3
     warmup: float = 0.02             # share of the budget
     floor: float = 0.1               # the learning rate at the end, as a share of the peak
-    negatives: int = 2               # count-0 pairs per row
+    negatives: int = 1               # count-0 pairs per row
     heldout_tools: float = 0.03      # share of the rarer tool names kept out of training
     contrastive: float = 0.5         # weight of the bi-encoder loss
     temperature: float = 0.05
@@ -58,12 +57,6 @@ class Config:
 
 def checkpoint_path(run: Path, minutes: int) -> Path:
     return run / f"extract-{minutes:03d}min.pt"
-
-
-def name_words(name: str) -> set[str]:
-    """The words of a tool name (`SearchHotels.by_city` -> search, hotels, city), less short ones."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    return {w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if len(w) > 2}
 
 
 HELD_OUT_MAX_ROWS = 200      # a tool called in more rows than this is never held out
@@ -82,54 +75,18 @@ def held_out_names(rows: list[dict], share: float) -> set[str]:
     return {n for n, c in calls.items() if c <= HELD_OUT_MAX_ROWS and chosen(n)}
 
 
-class ToolPool:
-    """Every training tool by name, and by the words of its name (for near-name negatives)."""
-
-    def __init__(self, rows: list[dict]):
-        self.tools = {t["name"]: t for r in rows for t in r["tools"]}
-        self.names = list(self.tools)
-        self.by_word: dict[str, list[str]] = {}
-        for n in self.names:
-            for w in name_words(n):
-                self.by_word.setdefault(w, []).append(n)
-
-    def near(self, name: str, rng: random.Random) -> dict | None:
-        words = sorted(name_words(name))
-        rng.shuffle(words)
-        for w in words:
-            names = self.by_word.get(w, [])
-            if len(names) > 1:
-                for _ in range(4):
-                    pick = rng.choice(names)
-                    if pick != name:
-                        return self.tools[pick]
-        return None
-
-    def random(self, rng: random.Random) -> dict:
-        return self.tools[rng.choice(self.names)]
-
-
-def pairs_of(row: dict, tok, rng: random.Random, pool: ToolPool, negatives: int):
+def pairs_of(row: dict, tok, rng: random.Random, pool: list[dict], negatives: int):
     """(pair, labels, tool, request) for a row's gold tools and `negatives` other tools."""
     by_name = {t["name"]: t for t in row["tools"]}
     gold = [a["name"] for a in row["answers"] if a["name"] in by_name]
     chosen = list(dict.fromkeys(gold))
     others = [t for t in row["tools"] if t["name"] not in chosen]
     rng.shuffle(others)
-    # Hard first: one tool the row offers, then one from elsewhere whose name is near a gold's.
-    candidates = others[:1] + [pool.near(n, rng) for n in chosen] + others[1:]
-    negs, taken = [], set(by_name) - {t["name"] for t in others}
-    for t in candidates:
-        if t is not None and t["name"] not in taken and len(negs) < negatives:
+    negs = others[:negatives]
+    while len(negs) < negatives and pool:
+        t = rng.choice(pool)
+        if t["name"] not in by_name:
             negs.append(t)
-            taken.add(t["name"])
-    for _ in range(4 * negatives):
-        if len(negs) >= negatives:
-            break
-        t = pool.random(rng)
-        if t["name"] not in taken and t["name"] not in by_name:
-            negs.append(t)
-            taken.add(t["name"])
     out = []
     for tool in [by_name[n] for n in chosen] + negs:
         pair = encode_pair(tok, row["query"], tool)
@@ -225,7 +182,7 @@ def train(build: Path, out: Path, cfg: Config, dev_rows: int = 0):
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl(out / "heldout.jsonl", [r for r, h in zip(rows, offers_held) if h])
     rows = [r for r, h in zip(rows, offers_held) if not h]
-    pool = ToolPool(rows)
+    pool = [t for r in rows[:20000] for t in r["tools"]]
     print(f"extract: {len(rows)} training rows ({sum(offers_held)} rows offering {len(held)} held-out tools "
           f"kept out), budget {cfg.budget_min} min", flush=True)
     model = Extractor.pretrained()

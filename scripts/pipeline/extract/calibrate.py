@@ -39,14 +39,14 @@ def heldout_rows(run: Path, n: int, seed: int = 0) -> list[dict]:
     return rows[:n]
 
 
-def score(model: Path, rows: Path, threshold: float) -> float:
+def score(model: Path, rows: Path, settings: dict) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for f in model.iterdir():
             if f.name != "needle.json":
                 os.symlink(f.resolve(), tmp / f.name)
         manifest = json.loads((model / "needle.json").read_text())
-        manifest["no_call_threshold"] = threshold
+        manifest.update(settings)
         (tmp / "needle.json").write_text(json.dumps(manifest))
         out = subprocess.run([str(ROOT / "target/release/needle"), "eval", "--model", str(tmp), str(rows), "--json"],
                              capture_output=True, text=True, check=True, env={**os.environ, "NEEDLE_TODAY": "2026-12-07"})
@@ -62,15 +62,23 @@ def main():
     rows = [to_eval_row(r, "calib", i) for i, r in enumerate(heldout_rows(args.run, args.rows))]
     path = args.run / "calib.jsonl"
     write_jsonl(path, rows)
-    scores = {t: score(args.model, path, t) for t in THRESHOLDS}
+    scores = {t: score(args.model, path, {"no_call_threshold": t, "second_call_threshold": None}) for t in THRESHOLDS}
     for t, s in scores.items():
         print(f"no_call_threshold {t}: {s:.3f} of {len(rows)} rows of held-out tools exactly right")
     best = max(scores, key=lambda t: (scores[t], -abs(t - 0.5)))
+    # Then how sure a second tool must be to be called as well (at most as loose as the first).
+    seconds = {t: score(args.model, path, {"no_call_threshold": best, "second_call_threshold": t})
+               for t in THRESHOLDS if t <= best}
+    for t, s in seconds.items():
+        print(f"second_call_threshold {t}: {s:.3f}")
+    second = max(seconds, key=lambda t: (seconds[t], t))
     manifest = json.loads((args.model / "needle.json").read_text())
     manifest["no_call_threshold"] = best
-    manifest.setdefault("training", {})["calibration"] = {"rows": len(rows), "scores": scores, "chosen": best}
+    manifest["second_call_threshold"] = second
+    manifest.setdefault("training", {})["calibration"] = {"rows": len(rows), "scores": scores, "chosen": best,
+                                                          "second_call_scores": seconds, "second_call_chosen": second}
     (args.model / "needle.json").write_text(json.dumps(manifest, indent=1) + "\n")
-    print(f"calibrate: no_call_threshold {best} written to {args.model / 'needle.json'}")
+    print(f"calibrate: no_call_threshold {best}, second_call_threshold {second} written to {args.model / 'needle.json'}")
 
 
 if __name__ == "__main__":

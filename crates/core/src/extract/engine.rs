@@ -200,12 +200,18 @@ impl ExtractEngine {
 
         let mut calls = Vec::new();
         let mut decisions = Vec::new();
+        let probs: Vec<Vec<f32>> = (0..chosen.len()).map(|bi| softmax(&out.count[bi * N_COUNT..(bi + 1) * N_COUNT])).collect();
+        // The likeliest tool is held to no_call_threshold, every other to second_call_threshold.
+        let likeliest = (0..probs.len()).min_by(|&a, &b| probs[a][0].total_cmp(&probs[b][0]));
+        let manifest = &self.model.manifest;
+        let second = manifest.second_call_threshold.unwrap_or(manifest.no_call_threshold).min(manifest.no_call_threshold);
         for (bi, &(ti, sim)) in chosen.iter().enumerate() {
-            let probs = softmax(&out.count[bi * N_COUNT..(bi + 1) * N_COUNT]);
+            let probs = &probs[bi];
             let mut count = [0f32; N_COUNT];
-            count.copy_from_slice(&probs);
+            count.copy_from_slice(probs);
             decisions.push(ToolDecision { name: self.tools[ti].tool.name.clone(), similarity: sim, count });
-            if probs[0] >= self.model.manifest.no_call_threshold {
+            let threshold = if Some(bi) == likeliest { manifest.no_call_threshold } else { second };
+            if probs[0] >= threshold {
                 continue;
             }
             let n = 1 + argmax(&probs[1..]);

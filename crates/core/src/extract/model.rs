@@ -31,6 +31,11 @@ pub struct Manifest {
     /// A tool is called when the count head's probability of "no call" is below this
     /// (calibrated on held-out training rows; 0.5 is the head's own argmax for two outcomes).
     pub no_call_threshold: f32,
+    /// A tool other than the likeliest one is called too only when its P(no call) is below
+    /// this (absent: `no_call_threshold`, so no tool is held to a stricter bar). Calibrated on
+    /// held-out tools, like `no_call_threshold`.
+    #[serde(default)]
+    pub second_call_threshold: Option<f32>,
     pub files: Files,
     #[serde(default)]
     pub ort_optimized: Option<String>,

@@ -8,6 +8,7 @@
 //!    through the value normaliser (`values`) into what the parameter's schema means. Repeated
 //!    calls of one tool take the spans in order. Calls are validated as with every format.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
@@ -57,7 +58,14 @@ pub struct ExtractEngine {
     pub context: Context,
     /// Never answer `[]` while a tool is loaded (`tool_choice: "required"` in `needle serve`).
     pub require_call: bool,
+    /// Vectors of tools loaded before, by the ids the bi-encoder read (bounded, least recently
+    /// used first out): switching tool sets (`needle serve`) encodes only tools never seen.
+    memo: HashMap<Vec<u32>, (Vec<f32>, u64)>,
+    clock: u64,
 }
+
+/// At most this many tool vectors are remembered (1.5 KiB each).
+pub const TOOL_MEMO_SIZE: usize = 4096;
 
 /// One tool's decision for a request (for `--meta` and debugging).
 #[derive(Debug, Clone)]
@@ -81,15 +89,15 @@ fn argmax(x: &[f32]) -> usize {
 
 impl ExtractEngine {
     pub fn load(dir: &std::path::Path, opts: &ModelOptions, context: Context) -> Result<ExtractEngine> {
-        Ok(ExtractEngine { model: ExtractModel::load(dir, opts)?, tools: Vec::new(), last_encode: EncodeStats::default(), context, require_call: false })
+        Ok(ExtractEngine { model: ExtractModel::load(dir, opts)?, tools: Vec::new(), last_encode: EncodeStats::default(), context, require_call: false, memo: HashMap::new(), clock: 0 })
     }
 
     pub fn tools(&self) -> impl Iterator<Item = &Tool> {
         self.tools.iter().map(|t| &t.tool)
     }
 
-    /// Replaces the tools; each tool's vector is computed here once (a tool already loaded
-    /// keeps its vector). On an error the previous tools stay loaded.
+    /// Replaces the tools; each tool's vector is computed here once (a tool loaded before keeps
+    /// its vector: see `memo`). On an error the previous tools stay loaded.
     pub fn set_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
         let start = Instant::now();
         let mut loaded: Vec<LoadedTool> = Vec::with_capacity(tools.len());
@@ -98,16 +106,23 @@ impl ExtractEngine {
             if loaded.iter().any(|e| e.tool.name == tool.name) {
                 bail!("{}: duplicate tool name \"{}\"", tool.origin, tool.name);
             }
-            let same = self.tools.iter().find(|t| {
-                t.tool.name == tool.name && t.tool.description == tool.description && t.tool.parameters == tool.parameters
-            });
-            let vector = match same {
-                Some(t) => t.vector.clone(),
+            let ids = tool_line_ids(&self.model.tokenizer, &tool.name, &tool.description, &tool.parameters)?;
+            self.clock += 1;
+            let vector = match self.memo.get_mut(&ids) {
+                Some((vector, used)) => {
+                    *used = self.clock;
+                    vector.clone()
+                }
                 None => {
-                    let ids = tool_line_ids(&self.model.tokenizer, &tool.name, &tool.description, &tool.parameters)?;
                     let (_, pooled, _) = self.model.encode(&[&ids])?;
                     new_tools += 1;
                     rows += ids.len();
+                    if self.memo.len() >= TOOL_MEMO_SIZE {
+                        if let Some(oldest) = self.memo.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| k.clone()) {
+                            self.memo.remove(&oldest);
+                        }
+                    }
+                    self.memo.insert(ids, (pooled.clone(), self.clock));
                     pooled
                 }
             };

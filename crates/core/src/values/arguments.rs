@@ -11,23 +11,21 @@ use super::{check, normalize, normalize_value, parameter_unit, parse_duration, p
 pub enum Reread {
     /// Print what the decoder wrote (raw-decoder scoring, for comparison).
     Off,
-    /// Only a value that does not validate is normalised ("dozen" for an integer).
-    Invalid,
-    /// Also a valid value the normaliser reads differently under a unit, clock, date or code
+    /// A value that does not validate is normalised ("dozen" for an integer), and so is a valid
+    /// value the normaliser reads differently under a unit, clock, date or code
     /// rule: 15 for `duration_seconds` where the request says "15 minutes" becomes 900,
     /// "8:15 pm" for an `HH:MM` time becomes "20:15".
     Units,
 }
 
 impl Reread {
-    /// `NEEDLE_VALUES` = off | invalid | units; unset means the default.
+    /// `NEEDLE_VALUES` = off | units; unset means the default.
     pub fn from_env() -> Result<Reread, String> {
         match std::env::var("NEEDLE_VALUES").as_deref() {
             Err(_) => Ok(Reread::DEFAULT),
             Ok("off") => Ok(Reread::Off),
-            Ok("invalid") => Ok(Reread::Invalid),
             Ok("units") => Ok(Reread::Units),
-            Ok(other) => Err(format!("\"{other}\" is not one of off, invalid, units")),
+            Ok(other) => Err(format!("\"{other}\" is not one of off, units")),
         }
     }
 
@@ -44,30 +42,30 @@ pub fn normalize_arguments(arguments: &mut Value, parameters: &Value, request: &
     let (Value::Object(args), Some(Value::Object(props))) = (arguments, parameters.get("properties")) else {
         return;
     };
-    normalize_object(args, props, "", request, ctx, mode);
+    normalize_object(args, props, "", request, ctx);
 }
 
-fn normalize_object(args: &mut Map<String, Value>, props: &Map<String, Value>, prefix: &str, request: &str, ctx: &Context, mode: Reread) {
+fn normalize_object(args: &mut Map<String, Value>, props: &Map<String, Value>, prefix: &str, request: &str, ctx: &Context) {
     for (key, value) in args.iter_mut() {
         let Some(schema) = props.get(key) else { continue };
         let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
         if let (Value::Object(inner), Some(Value::Object(inner_props))) = (&mut *value, schema.get("properties")) {
-            normalize_object(inner, inner_props, &name, request, ctx, mode);
+            normalize_object(inner, inner_props, &name, request, ctx);
             continue;
         }
         let param = ParamSchema::new(&name, schema);
-        if let Some(better) = reread(value, &param, request, ctx, mode) {
+        if let Some(better) = reread(value, &param, request, ctx) {
             *value = better;
         }
     }
 }
 
 /// The value to print instead of `value`, if any.
-fn reread(value: &Value, param: &ParamSchema, request: &str, ctx: &Context, mode: Reread) -> Option<Value> {
+fn reread(value: &Value, param: &ParamSchema, request: &str, ctx: &Context) -> Option<Value> {
     if check(param.schema, value.clone()).is_err() {
         return normalize_value(value, param, ctx).ok();
     }
-    if mode != Reread::Units || param.schema.get("enum").is_some() {
+    if param.schema.get("enum").is_some() {
         return None;
     }
     let better = match value {
@@ -115,8 +113,7 @@ mod tests {
         let params = json!({"type": "object", "properties": {"duration_seconds": {"type": "integer"}}});
         let got = run(json!({"duration_seconds": 15}), params.clone(), "start a timer for 15 minutes please", Reread::Units);
         assert_eq!(got, json!({"duration_seconds": 900}));
-        // Invalid-only mode keeps a value that validates.
-        let got = run(json!({"duration_seconds": 15}), params.clone(), "start a timer for 15 minutes please", Reread::Invalid);
+        let got = run(json!({"duration_seconds": 15}), params.clone(), "start a timer for 15 minutes please", Reread::Off);
         assert_eq!(got, json!({"duration_seconds": 15}));
         // Said in the parameter's own unit, or with no unit: unchanged.
         let got = run(json!({"duration_seconds": 15}), params.clone(), "a 15 seconds timer", Reread::Units);
@@ -138,13 +135,12 @@ mod tests {
     }
 
     #[test]
-    fn invalid_values_are_normalised_in_every_mode_but_off_and_nested_objects_are_walked() {
+    fn invalid_values_are_normalised_unless_off_and_nested_objects_are_walked() {
         let params = json!({"type": "object", "properties": {
             "order": {"type": "object", "properties": {"quantity": {"type": "integer"}, "express": {"type": "boolean"}}},
             "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}}});
         let args = json!({"order": {"quantity": "a dozen", "express": "yes"}, "unit": "Fahrenheit", "extra": "kept"});
         let want = json!({"order": {"quantity": 12, "express": true}, "unit": "fahrenheit", "extra": "kept"});
-        assert_eq!(run(args.clone(), params.clone(), "", Reread::Invalid), want);
         assert_eq!(run(args.clone(), params.clone(), "", Reread::Units), want);
         assert_eq!(run(args.clone(), params, "", Reread::Off), args);
     }

@@ -15,7 +15,6 @@
 //!    the decoder may still answer `[]` is the manifest's `no_call` ([`NoCallPolicy`]): a decoder
 //!    trained long enough refuses better than the cosine threshold (docs/training.md).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -26,6 +25,7 @@ use crate::constrain::{Grammar, SchemaFilter, VocabTrie};
 pub use crate::copy_model::NoCallPolicy;
 use crate::copy_model::{segment, tool_text, CopyModel, Decoder, Encoded, KvCache, Memory, Segment};
 use crate::decode::{ended_text, greedy, parse_calls, validate_items, DecodeStep, EncodeStats, Ending, LogitsFilter, NoFilter, Prediction};
+use crate::memo::Memo;
 use crate::model::ModelOptions;
 use crate::tools::Tool;
 use crate::values::{normalize_arguments, Context, Reread};
@@ -53,39 +53,11 @@ pub struct CopyEngine {
     pub require_call: bool,
     /// Encodings of tools loaded before, by the text the encoder read: switching between tool
     /// sets (`needle serve`, one set per request) re-encodes only tools never seen.
-    memo: ToolMemo,
+    memo: Memo<String, (Segment, Encoded)>,
 }
 
 /// At most this many tool encodings are kept beyond the loaded tools (about 90 KiB each).
 pub const TOOL_MEMO_SIZE: usize = 256;
-
-/// A bounded map from a tool's text to its encoding; the least recently used goes first.
-#[derive(Default)]
-struct ToolMemo {
-    entries: HashMap<String, (Segment, Encoded, u64)>,
-    clock: u64,
-}
-
-impl ToolMemo {
-    fn get(&mut self, text: &str) -> Option<(Segment, Encoded)> {
-        self.clock += 1;
-        let clock = self.clock;
-        self.entries.get_mut(text).map(|(s, e, used)| {
-            *used = clock;
-            (s.clone(), e.clone())
-        })
-    }
-
-    fn put(&mut self, text: String, segment: Segment, encoded: Encoded) {
-        self.clock += 1;
-        if self.entries.len() >= TOOL_MEMO_SIZE && !self.entries.contains_key(&text) {
-            if let Some(oldest) = self.entries.iter().min_by_key(|(_, (_, _, used))| *used).map(|(k, _)| k.clone()) {
-                self.entries.remove(&oldest);
-            }
-        }
-        self.entries.insert(text, (segment, encoded, self.clock));
-    }
-}
 
 /// What the chooser decided for a line.
 #[derive(Debug, Clone)]
@@ -117,7 +89,7 @@ impl CopyEngine {
             reread: Reread::from_env().map_err(|e| crate::InputError(format!("NEEDLE_VALUES: {e}")))?,
             context: Context::from_env().map_err(|e| crate::InputError(format!("NEEDLE_TODAY: {e}")))?,
             require_call: false,
-            memo: ToolMemo::default(),
+            memo: Memo::new(TOOL_MEMO_SIZE),
         })
     }
 
@@ -154,7 +126,7 @@ impl CopyEngine {
         let start = Instant::now();
         let m = self.model.manifest.clone();
         for t in &self.tools {
-            self.memo.put(Self::tool_text(&t.tool), t.segment.clone(), t.encoded.clone());
+            self.memo.put(Self::tool_text(&t.tool), (t.segment.clone(), t.encoded.clone()));
         }
         let mut encoded: Vec<EncodedTool> = Vec::with_capacity(tools.len());
         let (mut new_tools, mut rows) = (0, 0);
@@ -170,7 +142,7 @@ impl CopyEngine {
                     let enc = self.model.encoder.forward(&segment.ids)?;
                     new_tools += 1;
                     rows += segment.ids.len();
-                    self.memo.put(text, segment.clone(), enc.clone());
+                    self.memo.put(text, (segment.clone(), enc.clone()));
                     (segment, enc)
                 }
             };

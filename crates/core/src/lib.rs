@@ -13,6 +13,7 @@ pub mod decode;
 pub mod engine;
 pub mod eval;
 pub mod extract;
+pub mod memo;
 pub mod model;
 pub mod ort_lib;
 pub mod render;

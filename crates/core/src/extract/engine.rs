@@ -8,7 +8,6 @@
 //!    through the value normaliser (`values`) into what the parameter's schema means. Repeated
 //!    calls of one tool take the spans in order. Calls are validated as with every format.
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
@@ -19,6 +18,7 @@ use super::sequence::{request_pieces, tool_line_ids, tool_segment, Param, CLS, S
 use crate::decode::{validate_calls, EncodeStats, Ending, Prediction};
 use crate::model::ModelOptions;
 use crate::tools::Tool;
+use crate::memo::Memo;
 use crate::values::{normalize, Context, ParamSchema};
 
 /// What the status head can say about a parameter.
@@ -60,8 +60,7 @@ pub struct ExtractEngine {
     pub require_call: bool,
     /// Vectors of tools loaded before, by the ids the bi-encoder read (bounded, least recently
     /// used first out): switching tool sets (`needle serve`) encodes only tools never seen.
-    memo: HashMap<Vec<u32>, (Vec<f32>, u64)>,
-    clock: u64,
+    memo: Memo<Vec<u32>, Vec<f32>>,
 }
 
 /// At most this many tool vectors are remembered (1.5 KiB each).
@@ -89,7 +88,7 @@ fn argmax(x: &[f32]) -> usize {
 
 impl ExtractEngine {
     pub fn load(dir: &std::path::Path, opts: &ModelOptions, context: Context) -> Result<ExtractEngine> {
-        Ok(ExtractEngine { model: ExtractModel::load(dir, opts)?, tools: Vec::new(), last_encode: EncodeStats::default(), context, require_call: false, memo: HashMap::new(), clock: 0 })
+        Ok(ExtractEngine { model: ExtractModel::load(dir, opts)?, tools: Vec::new(), last_encode: EncodeStats::default(), context, require_call: false, memo: Memo::new(TOOL_MEMO_SIZE) })
     }
 
     pub fn tools(&self) -> impl Iterator<Item = &Tool> {
@@ -107,22 +106,13 @@ impl ExtractEngine {
                 bail!("{}: duplicate tool name \"{}\"", tool.origin, tool.name);
             }
             let ids = tool_line_ids(&self.model.tokenizer, &tool.name, &tool.description, &tool.parameters)?;
-            self.clock += 1;
-            let vector = match self.memo.get_mut(&ids) {
-                Some((vector, used)) => {
-                    *used = self.clock;
-                    vector.clone()
-                }
+            let vector = match self.memo.get(&ids) {
+                Some(vector) => vector,
                 None => {
                     let (_, pooled, _) = self.model.encode(&[&ids])?;
                     new_tools += 1;
                     rows += ids.len();
-                    if self.memo.len() >= TOOL_MEMO_SIZE {
-                        if let Some(oldest) = self.memo.iter().min_by_key(|(_, (_, used))| *used).map(|(k, _)| k.clone()) {
-                            self.memo.remove(&oldest);
-                        }
-                    }
-                    self.memo.insert(ids, (pooled.clone(), self.clock));
+                    self.memo.put(ids, pooled.clone());
                     pooled
                 }
             };

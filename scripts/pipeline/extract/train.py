@@ -40,8 +40,8 @@ from pipeline.minilm import tokenizer
 
 @dataclass
 class Config:
-    budget_min: float = 60
-    every_min: float = 10
+    budget_min: float = 60.0
+    every_min: float = 10.0
     batch: int = 32                  # pairs per step
     lr_encoder: float = 5e-5
     lr_heads: float = 1e-3
@@ -53,6 +53,8 @@ class Config:
     temperature: float = 0.05
     bf16: bool = False
     seed: int = 0
+    natural_share: float = 0.0       # share of each chunk drawn from rows people wrote (not synthesis)
+    init: str = ""                   # a checkpoint to start from instead of the pretrained encoder
 
 
 def checkpoint_path(run: Path, minutes: int) -> Path:
@@ -73,6 +75,17 @@ def held_out_names(rows: list[dict], share: float) -> set[str]:
     def chosen(name):
         return int(hashlib.md5(name.encode()).hexdigest()[:8], 16) % 10000 < share * 10000
     return {n for n, c in calls.items() if c <= HELD_OUT_MAX_ROWS and chosen(n)}
+
+
+def is_synthetic(row: dict) -> bool:
+    return str(row.get("id", "")).startswith("synth:")
+
+
+def cycle_shuffled(indices: list[int], rng: random.Random):
+    while True:
+        order = list(indices)
+        rng.shuffle(order)
+        yield from order
 
 
 def pairs_of(row: dict, tok, rng: random.Random, pool: list[dict], negatives: int):
@@ -186,6 +199,10 @@ def train(build: Path, out: Path, cfg: Config, dev_rows: int = 0):
     print(f"extract: {len(rows)} training rows ({sum(offers_held)} rows offering {len(held)} held-out tools "
           f"kept out), budget {cfg.budget_min} min", flush=True)
     model = Extractor.pretrained()
+    if cfg.init:
+        state = torch.load(cfg.init)["state_dict"]
+        model.load_state_dict({k: v.float() for k, v in state.items()})
+        print(f"extract: starting from {cfg.init}", flush=True)
     heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
     enc = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
     opt = torch.optim.AdamW([{"params": enc, "lr": cfg.lr_encoder, "peak": cfg.lr_encoder},
@@ -194,16 +211,30 @@ def train(build: Path, out: Path, cfg: Config, dev_rows: int = 0):
     train_s, next_point, step, pairs_seen, rows_seen = 0.0, cfg.every_min * 60, 0, 0, 0
     history, curve = [], []
 
-    def batches():
+    def row_order():
+        """Row indices, endless: a shuffled pass over the rows, or with `natural_share` that share
+        drawn from rows people wrote (every source but synthesis: a user's requests are written, not
+        templated, and they are 15% of the rows) and the rest from synthesis, each cycled on its own."""
+        if cfg.natural_share <= 0:
+            while True:
+                order = list(range(len(rows)))
+                rng.shuffle(order)
+                yield from order
+        natural = [i for i, r in enumerate(rows) if not is_synthetic(r)]
+        synthetic = [i for i, r in enumerate(rows) if is_synthetic(r)]
+        pools = [cycle_shuffled(natural, rng), cycle_shuffled(synthetic, rng)]
         while True:
-            order = list(range(len(rows)))
-            rng.shuffle(order)
-            for i in range(0, len(order), cfg.batch * 40):
-                items = [x for j in order[i:i + cfg.batch * 40] for x in pairs_of(rows[j], tok, rng, pool, cfg.negatives)]
-                items.sort(key=lambda x: len(x[0].ids))       # buckets of similar length: little padding
-                groups = [items[k:k + cfg.batch] for k in range(0, len(items), cfg.batch)]
-                rng.shuffle(groups)
-                yield from ((g, len(order[i:i + cfg.batch * 40]) * len(g) / len(items)) for g in groups)
+            yield next(pools[0] if rng.random() < cfg.natural_share else pools[1])
+
+    def batches():
+        order = row_order()
+        while True:
+            chunk = [next(order) for _ in range(cfg.batch * 40)]
+            items = [x for j in chunk for x in pairs_of(rows[j], tok, rng, pool, cfg.negatives)]
+            items.sort(key=lambda x: len(x[0].ids))       # buckets of similar length: little padding
+            groups = [items[k:k + cfg.batch] for k in range(0, len(items), cfg.batch)]
+            rng.shuffle(groups)
+            yield from ((g, len(chunk) * len(g) / len(items)) for g in groups)
 
     model.train()
     for items, n_rows in batches():

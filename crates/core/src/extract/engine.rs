@@ -32,8 +32,31 @@ pub enum Status {
 }
 
 impl Status {
-    fn from_index(i: usize) -> Status {
-        [Status::Absent, Status::Span, Status::Member, Status::True, Status::False][i]
+    const ALL: [Status; N_STATUS] = [Status::Absent, Status::Span, Status::Member, Status::True, Status::False];
+
+    /// Whether the parameter's schema lets this status give it a value: true / false only for a
+    /// boolean, a member only where there are members, a span for anything but a boolean, and
+    /// absent only where the parameter is optional (a required top-level parameter must get a
+    /// value, or its call is invalid; a nested one is required only once its parent is given).
+    fn fits(self, param: &Param) -> bool {
+        let any = param.kind == "any";
+        match self {
+            Status::Absent => !(param.required && !param.path.contains('.')),
+            Status::Span => param.kind != "boolean",
+            Status::Member => !param.members.is_empty(),
+            Status::True | Status::False => param.kind == "boolean" || any,
+        }
+    }
+
+    /// The status head's choice among the statuses the schema allows (see `fits`).
+    fn choose(logits: &[f32], param: &Param) -> Status {
+        Status::ALL
+            .iter()
+            .zip(logits)
+            .filter(|(status, _)| status.fits(param))
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(status, _)| *status)
+            .unwrap_or(Status::Absent)
     }
 }
 
@@ -206,9 +229,15 @@ impl ExtractEngine {
         let mut calls = Vec::new();
         let mut decisions = Vec::new();
         let probs: Vec<Vec<f32>> = (0..chosen.len()).map(|bi| softmax(&out.count[bi * N_COUNT..(bi + 1) * N_COUNT])).collect();
-        // The likeliest tool is held to no_call_threshold, every other to second_call_threshold.
-        let likeliest = (0..probs.len()).min_by(|&a, &b| probs[a][0].total_cmp(&probs[b][0]));
+        // The likeliest tool (log-odds of a call plus similarity_weight x similarity) is held to
+        // no_call_threshold, every other to second_call_threshold.
         let manifest = &self.model.manifest;
+        let weight = manifest.similarity_weight.unwrap_or(0.0);
+        let likeliness = |bi: usize| {
+            let p0 = probs[bi][0].clamp(1e-6, 1.0 - 1e-6);
+            ((1.0 - p0) / p0).ln() + weight * chosen[bi].1
+        };
+        let likeliest = (0..probs.len()).max_by(|&a, &b| likeliness(a).total_cmp(&likeliness(b)));
         let second = manifest.second_call_threshold.unwrap_or(manifest.no_call_threshold).min(manifest.no_call_threshold);
         for (bi, &(ti, sim)) in chosen.iter().enumerate() {
             let probs = &probs[bi];
@@ -225,10 +254,9 @@ impl ExtractEngine {
                 calls.push(serde_json::json!({"name": tool.name, "arguments": Value::Object(args)}));
             }
         }
-        // Required: the tool most likely called, once, when none passed the threshold.
+        // Required: the likeliest tool, once, when none passed the threshold.
         if self.require_call && calls.is_empty() {
-            let bi = (0..decisions.len()).min_by(|&a, &b| decisions[a].count[0].total_cmp(&decisions[b].count[0]));
-            if let Some(bi) = bi {
+            if let Some(bi) = likeliest {
                 let tool = &self.tools[chosen[bi].0].tool;
                 let n = 1 + argmax(&decisions[bi].count[1..]);
                 for args in self.arguments(query, &offsets, &segs[bi].params, &out, bi, n) {
@@ -241,39 +269,42 @@ impl ExtractEngine {
 
     /// The arguments of `n` calls of one tool from its row `bi` of the heads' outputs.
     fn arguments(&self, query: &str, offsets: &[(usize, usize)], params: &[Param], out: &HeadsOut, bi: usize, n: usize) -> Vec<Map<String, Value>> {
+        let statuses: Vec<Status> = (0..params.len())
+            .map(|pi| {
+                let row = (bi * out.p + pi) * N_STATUS;
+                Status::choose(&out.status[row..row + N_STATUS], &params[pi])
+            })
+            .collect();
+        let tags = SpanTags { out, bi, n: offsets.len() };
+        let span_params: Vec<usize> = (0..params.len()).filter(|&pi| statuses[pi] == Status::Span).collect();
+        let mut spans = tags.assign(&span_params, |pi| params[pi].required && !params[pi].path.contains('.'));
         let mut calls = vec![Map::new(); n];
         for (pi, param) in params.iter().enumerate() {
-            let row = (bi * out.p + pi) * N_STATUS;
-            let status = Status::from_index(argmax(&out.status[row..row + N_STATUS]));
-            let values: Vec<Value> = match status {
+            let values: Vec<Value> = match statuses[pi] {
                 Status::Absent => continue,
-                Status::True | Status::False => {
-                    let schema_kind = param.kind.as_str();
-                    if schema_kind != "boolean" && schema_kind != "any" {
-                        continue;
-                    }
-                    vec![Value::Bool(status == Status::True)]
-                }
+                Status::True | Status::False => vec![Value::Bool(statuses[pi] == Status::True)],
                 Status::Member => {
-                    if param.members.is_empty() {
-                        continue;
-                    }
                     let base = (bi * out.p + pi) * out.m;
                     let scores = &out.members[base..base + param.members.len()];
                     let member = param.members[argmax(scores)].clone();
                     vec![if param.kind == "array" { Value::Array(vec![member]) } else { member }]
                 }
                 Status::Span => {
-                    let spans = self.spans(query, offsets, out, bi, pi);
+                    let texts: Vec<&str> = spans
+                        .remove(&pi)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(a, b)| widen(query, offsets[a].0, offsets[b].1))
+                        .collect();
                     let schema = ParamSchema::new(&param.path, &param.schema);
-                    if param.kind == "array" && n == 1 && spans.len() > 1 {
+                    if param.kind == "array" && n == 1 && texts.len() > 1 {
                         // Several spans for one list: each an item, normalised by `items`.
                         let items = param.schema.get("items").cloned().unwrap_or(Value::Object(Map::new()));
                         let item = ParamSchema::new(&param.path, &items);
-                        let vals: Vec<Value> = spans.iter().filter_map(|s| normalize(s, &item, &self.context).ok()).collect();
+                        let vals: Vec<Value> = texts.iter().filter_map(|s| normalize(s, &item, &self.context).ok()).collect();
                         if vals.is_empty() { continue } else { vec![Value::Array(vals)] }
                     } else {
-                        spans.iter().filter_map(|s| normalize(s, &schema, &self.context).ok()).collect()
+                        texts.iter().filter_map(|s| normalize(s, &schema, &self.context).ok()).collect()
                     }
                 }
             };
@@ -288,23 +319,41 @@ impl ExtractEngine {
         }
         calls
     }
+}
 
-    /// The request's spans for parameter `pi`: B starts a span, I continues it (an I after O
-    /// starts one too); when the status said "span" but no piece is tagged, the piece most
-    /// likely to begin one. Each span is the request's exact characters, widened to whole words.
-    fn spans(&self, query: &str, offsets: &[(usize, usize)], out: &HeadsOut, bi: usize, pi: usize) -> Vec<String> {
-        let n = offsets.len();
-        let at = |ti: usize| ((bi * out.p + pi) * out.t + 1 + ti) * N_TAGS;
-        let tags: Vec<Tag> = (0..n)
-            .map(|ti| match argmax(&out.spans[at(ti)..at(ti) + N_TAGS]) {
-                1 => Tag::Begin,
-                2 => Tag::Inside,
-                _ => Tag::Outside,
-            })
-            .collect();
-        let mut ranges: Vec<(usize, usize)> = Vec::new();
-        for (ti, tag) in tags.iter().enumerate() {
-            match tag {
+/// The span head's B/I/O scores of one (request, tool) row, read per parameter.
+struct SpanTags<'a> {
+    out: &'a HeadsOut,
+    bi: usize,
+    /// Request pieces.
+    n: usize,
+}
+
+/// A span: the first and last request piece it covers (inclusive).
+type Range = (usize, usize);
+
+impl SpanTags<'_> {
+    /// B / I / O probabilities of request piece `ti` for parameter `pi`.
+    fn probs(&self, pi: usize, ti: usize) -> Vec<f32> {
+        let at = ((self.bi * self.out.p + pi) * self.out.t + 1 + ti) * N_TAGS;
+        softmax(&self.out.spans[at..at + N_TAGS])
+    }
+
+    fn tag(&self, pi: usize, ti: usize) -> Tag {
+        match argmax(&self.probs(pi, ti)) {
+            1 => Tag::Begin,
+            2 => Tag::Inside,
+            _ => Tag::Outside,
+        }
+    }
+
+    /// Parameter `pi`'s spans as its tags read: B starts a span, I continues it (an I after O
+    /// starts one too); each with how sure the head is of it (the mean, over its pieces, of the
+    /// probability that the piece is in a span).
+    fn ranges(&self, pi: usize) -> Vec<(Range, f32)> {
+        let mut ranges: Vec<Range> = Vec::new();
+        for ti in 0..self.n {
+            match self.tag(pi, ti) {
                 Tag::Begin => ranges.push((ti, ti)),
                 Tag::Inside => match ranges.last_mut() {
                     Some(r) if r.1 + 1 == ti => r.1 = ti,
@@ -313,26 +362,105 @@ impl ExtractEngine {
                 Tag::Outside => {}
             }
         }
-        if ranges.is_empty() && n > 0 {
-            let begin = (0..n).max_by(|&a, &b| out.spans[at(a) + 1].total_cmp(&out.spans[at(b) + 1])).unwrap();
-            let mut end = begin;
-            while end + 1 < n && argmax(&out.spans[at(end + 1)..at(end + 1) + N_TAGS]) == 2 {
-                end += 1;
-            }
-            ranges.push((begin, end));
+        ranges
+            .into_iter()
+            .map(|(a, b)| {
+                let inside: f32 = (a..=b).map(|ti| 1.0 - self.probs(pi, ti)[0]).sum();
+                ((a, b), inside / (b + 1 - a) as f32)
+            })
+            .collect()
+    }
+
+    /// The span most likely to begin at a piece no other parameter took, continued while the
+    /// next free piece reads I: for a parameter whose status said "span" but whose tags found
+    /// none that was free.
+    fn best_free(&self, pi: usize, taken: &[bool]) -> Option<Range> {
+        let begin = (0..self.n).filter(|&ti| !taken[ti]).max_by(|&a, &b| self.probs(pi, a)[1].total_cmp(&self.probs(pi, b)[1]))?;
+        let mut end = begin;
+        while end + 1 < self.n && !taken[end + 1] && self.tag(pi, end + 1) == Tag::Inside {
+            end += 1;
         }
-        ranges.into_iter().map(|(a, b)| widen(query, offsets[a].0, offsets[b].1).to_string()).collect()
+        Some((begin, end))
+    }
+
+    /// The spans of the parameters `params`, one set of words per parameter: where two
+    /// parameters' spans overlap, the one the head is surer of keeps the words and the other
+    /// loses that span (a request rarely gives one value to two parameters: "from Paris to
+    /// Oslo" is an origin and a destination, not two Oslos). A parameter left without a span
+    /// gets the likeliest free one when it must have a value (`must`), none otherwise.
+    fn assign(&self, params: &[usize], must: impl Fn(usize) -> bool) -> std::collections::HashMap<usize, Vec<Range>> {
+        let mut candidates: Vec<(usize, Range, f32)> =
+            params.iter().flat_map(|&pi| self.ranges(pi).into_iter().map(move |(r, score)| (pi, r, score))).collect();
+        candidates.sort_by(|a, b| b.2.total_cmp(&a.2));
+        let mut owner: Vec<Option<usize>> = vec![None; self.n];
+        let mut spans: std::collections::HashMap<usize, Vec<Range>> = std::collections::HashMap::new();
+        for (pi, (a, b), _) in candidates {
+            if (a..=b).any(|ti| owner[ti].is_some_and(|o| o != pi)) {
+                continue;
+            }
+            (a..=b).for_each(|ti| owner[ti] = Some(pi));
+            spans.entry(pi).or_default().push((a, b));
+        }
+        for &pi in params {
+            if spans.contains_key(&pi) {
+                continue;
+            }
+            let taken: Vec<bool> = owner.iter().map(Option::is_some).collect();
+            // A parameter the tags gave no span (or only taken ones) keeps the old behaviour
+            // when it must have a value: the likeliest free start.
+            if must(pi) || self.ranges(pi).is_empty() {
+                if let Some((a, b)) = self.best_free(pi, &taken) {
+                    (a..=b).for_each(|ti| owner[ti] = Some(pi));
+                    spans.insert(pi, vec![(a, b)]);
+                }
+            }
+        }
+        for ranges in spans.values_mut() {
+            ranges.sort();
+        }
+        spans
     }
 }
 
 /// `query[a..b]` widened to whole words: a span that starts or ends inside a word (a WordPiece
-/// boundary) takes the rest of the word's letters and digits.
+/// boundary) takes the rest of the word, where a word is letters and digits joined by the
+/// characters that join the parts of an id, path, address or number (`cus_8Hx2`, `/srv/data`,
+/// `anna@company.org`, `Suthep-Pui`, `9:30`, `3.5`): WordPiece splits at each of them, and a
+/// value cut there is never what the user meant. A joiner ends the word unless a letter or
+/// digit follows it, so "Oslo." keeps its full stop out.
 fn widen(query: &str, mut a: usize, mut b: usize) -> &str {
+    const JOINERS: &[u8] = b"_-./@:#+~%";
     let bytes = query.as_bytes();
-    while a > 0 && bytes[a - 1].is_ascii_alphanumeric() && bytes[a].is_ascii_alphanumeric() {
+    let word = |i: usize| bytes[i].is_ascii_alphanumeric() || bytes[i] >= 0x80;
+    let joins = |i: usize| JOINERS.contains(&bytes[i]);
+    if a >= b || b > bytes.len() {
+        return query.get(a..b).unwrap_or("");
+    }
+    loop {
+        if a > 0 && word(a - 1) && (word(a) || joins(a)) {
+            a -= 1;
+        } else if a > 1 && joins(a - 1) && word(a - 2) && word(a) {
+            a -= 2;
+        } else if a > 0 && b"/~#@".contains(&bytes[a - 1]) && (a == 1 || !word(a - 2)) && word(a) {
+            a -= 1; // a path's root, a handle's @, a number's # ("/srv", "@maria", "#4521")
+            break;
+        } else {
+            break;
+        }
+    }
+    loop {
+        if b < bytes.len() && word(b) && (word(b - 1) || joins(b - 1)) {
+            b += 1;
+        } else if b + 1 < bytes.len() && joins(b) && word(b + 1) && word(b - 1) {
+            b += 2;
+        } else {
+            break;
+        }
+    }
+    while !query.is_char_boundary(a) {
         a -= 1;
     }
-    while b < bytes.len() && b > 0 && bytes[b].is_ascii_alphanumeric() && bytes[b - 1].is_ascii_alphanumeric() {
+    while !query.is_char_boundary(b) {
         b += 1;
     }
     query.get(a..b).unwrap_or("")
@@ -359,10 +487,18 @@ mod tests {
     #[test]
     fn widen_takes_whole_words_only() {
         let q = "email cus_8Hx2 about Oslo.";
-        assert_eq!(widen(q, 6, 9), "cus");
-        assert_eq!(widen(q, 10, 12), "8Hx2");
+        assert_eq!(widen(q, 6, 9), "cus_8Hx2");
+        assert_eq!(widen(q, 10, 12), "cus_8Hx2");
         assert_eq!(widen(q, 21, 23), "Oslo");
         assert_eq!(widen(q, 21, 25), "Oslo");
+        let q = "mail anna@company.org, then read /srv/data/a.csv at 9:30 near Doi Suthep-Pui, Zürich.";
+        assert_eq!(widen(q, 5, 9), "anna@company.org");
+        assert_eq!(widen(q, 10, 17), "anna@company.org");
+        assert_eq!(widen(q, 34, 37), "/srv/data/a.csv");
+        assert_eq!(widen(q, 52, 53), "9:30");
+        assert_eq!(widen(q, 66, 72), "Suthep-Pui");
+        assert_eq!(widen(q, 78, 79), "Zürich");
+        assert_eq!(widen(q, 0, 4), "mail");
     }
 
     #[test]
@@ -372,5 +508,64 @@ mod tests {
         insert_path(&mut call, "filter.owner", Value::from("me"));
         insert_path(&mut call, "limit", Value::from(3));
         assert_eq!(Value::Object(call), serde_json::json!({"filter": {"status": "open", "owner": "me"}, "limit": 3}));
+    }
+
+    fn param(path: &str, kind: &str, required: bool, members: Vec<Value>) -> Param {
+        Param { path: path.into(), schema: serde_json::json!({"type": kind}), required, kind: kind.into(), members }
+    }
+
+    #[test]
+    fn status_follows_the_schema() {
+        // logits in Status::ALL order: absent, span, member, true, false
+        let absent_first = [3.0, 1.0, 2.0, 0.5, 0.0];
+        let page = param("page", "string", true, vec![Value::from("wifi"), Value::from("storage")]);
+        assert_eq!(Status::choose(&absent_first, &page), Status::Member, "a required enum gets its likeliest member");
+        let optional = param("page", "string", false, vec![Value::from("wifi")]);
+        assert_eq!(Status::choose(&absent_first, &optional), Status::Absent);
+        let nested = param("filter.page", "string", true, vec![]);
+        assert_eq!(Status::choose(&absent_first, &nested), Status::Absent, "nested: required only with its parent");
+        let flag = param("subtitles", "boolean", true, vec![]);
+        assert_eq!(Status::choose(&absent_first, &flag), Status::True, "a boolean is never a span");
+        let true_first = [0.0, 1.0, 0.5, 3.0, 0.0];
+        let text = param("title", "string", false, vec![]);
+        assert_eq!(Status::choose(&true_first, &text), Status::Span, "true / false only for a boolean");
+        assert_eq!(Status::choose(&true_first, &param("x", "any", false, vec![])), Status::True);
+    }
+
+    /// Heads' outputs for one tool with `tags[pi][ti]` = (O, B, I) logits of request piece ti.
+    fn heads_with_tags(tags: &[Vec<[f32; 3]>]) -> HeadsOut {
+        let (p, n) = (tags.len(), tags[0].len());
+        let t = n + 2; // [CLS] request [SEP]
+        let mut spans = vec![0f32; p * t * N_TAGS];
+        for (pi, row) in tags.iter().enumerate() {
+            for (ti, logits) in row.iter().enumerate() {
+                let at = (pi * t + 1 + ti) * N_TAGS;
+                spans[at..at + N_TAGS].copy_from_slice(logits);
+            }
+        }
+        HeadsOut { count: vec![0.0; N_COUNT], status: vec![0.0; p * N_STATUS], spans, members: vec![0.0; p], p, m: 1, t }
+    }
+
+    #[test]
+    fn two_parameters_do_not_take_the_same_words() {
+        const O: [f32; 3] = [4.0, 0.0, 0.0];
+        let (b_sure, i_sure, b_unsure, i_unsure) = ([0.0, 4.0, 0.0], [0.0, 0.0, 4.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]);
+        // "Yoakum SC next week": city is sure of pieces 0-1, state less sure of the same pieces,
+        // and state's next likeliest start is piece 1.
+        let out = heads_with_tags(&[
+            vec![b_sure, i_sure, O, O],
+            vec![b_unsure, i_unsure, O, O],
+        ]);
+        let tags = SpanTags { out: &out, bi: 0, n: 4 };
+        let optional = tags.assign(&[0, 1], |_| false);
+        assert_eq!(optional.get(&0), Some(&vec![(0, 1)]));
+        assert_eq!(optional.get(&1), None, "an optional parameter loses words another took");
+        let required = tags.assign(&[0, 1], |pi| pi == 1);
+        assert_eq!(required.get(&0), Some(&vec![(0, 1)]));
+        assert!(matches!(required.get(&1).map(|r| r[0]), Some((a, _)) if a >= 2), "a required one takes free words");
+        // Two spans of one parameter (two calls, or a list) stay together.
+        let out = heads_with_tags(&[vec![b_sure, O, b_sure, i_sure]]);
+        let tags = SpanTags { out: &out, bi: 0, n: 4 };
+        assert_eq!(tags.assign(&[0], |_| false).get(&0), Some(&vec![(0, 0), (2, 3)]));
     }
 }

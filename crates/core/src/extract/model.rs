@@ -36,6 +36,12 @@ pub struct Manifest {
     /// held-out tools, like `no_call_threshold`.
     #[serde(default)]
     pub second_call_threshold: Option<f32>,
+    /// Which tool is the likeliest: the one with the highest log-odds of being called plus this
+    /// times its bi-encoder similarity (absent: 0, the count head alone). On tools it never saw
+    /// the bi-encoder ranks the right tool first more often than the count head does, while
+    /// the count head is the better judge of whether to call at all. Calibrated on held-out tools.
+    #[serde(default)]
+    pub similarity_weight: Option<f32>,
     pub files: Files,
     #[serde(default)]
     pub ort_optimized: Option<String>,

@@ -278,16 +278,6 @@ impl ExtractEngine {
         let tags = SpanTags { out, bi, n: offsets.len() };
         let span_params: Vec<usize> = (0..params.len()).filter(|&pi| statuses[pi] == Status::Span).collect();
         let mut spans = tags.assign(&span_params, |pi| params[pi].required && !params[pi].path.contains('.'));
-        // The span head tags every call's value (labels.py), so a parameter that takes one
-        // value per call with m separate spans says the request asks for m calls ("play Taylor
-        // Swift and Maroon 5"), also where the count head said fewer.
-        let spans_per_call = spans
-            .iter()
-            .filter(|(pi, _)| params[**pi].kind != "array")
-            .map(|(_, ranges)| ranges.len())
-            .max()
-            .unwrap_or(1);
-        let n = n.max(spans_per_call.min(MAX_CALLS_FROM_SPANS));
         let mut calls = vec![Map::new(); n];
         for (pi, param) in params.iter().enumerate() {
             let values: Vec<Value> = match statuses[pi] {
@@ -338,9 +328,6 @@ struct SpanTags<'a> {
     /// Request pieces.
     n: usize,
 }
-
-/// At most this many calls of one tool are read from a parameter's spans.
-const MAX_CALLS_FROM_SPANS: usize = 8;
 
 /// A span: the first and last request piece it covers (inclusive).
 type Range = (usize, usize);

@@ -21,6 +21,12 @@ use crate::tools::Tool;
 use crate::memo::Memo;
 use crate::values::{normalize, Context, ParamSchema};
 
+/// A required top-level parameter: its call is invalid without it (a nested one is required
+/// only once its parent is given).
+fn must_have_value(param: &Param) -> bool {
+    param.required && !param.path.contains('.')
+}
+
 /// What the status head can say about a parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -36,12 +42,11 @@ impl Status {
 
     /// Whether the parameter's schema lets this status give it a value: true / false only for a
     /// boolean, a member only where there are members, a span for anything but a boolean, and
-    /// absent only where the parameter is optional (a required top-level parameter must get a
-    /// value, or its call is invalid; a nested one is required only once its parent is given).
+    /// absent only where the parameter need not have a value (`must_have_value`).
     fn fits(self, param: &Param) -> bool {
         let any = param.kind == "any";
         match self {
-            Status::Absent => !(param.required && !param.path.contains('.')),
+            Status::Absent => !must_have_value(param),
             Status::Span => param.kind != "boolean",
             Status::Member => !param.members.is_empty(),
             Status::True | Status::False => param.kind == "boolean" || any,
@@ -275,9 +280,9 @@ impl ExtractEngine {
                 Status::choose(&out.status[row..row + N_STATUS], &params[pi])
             })
             .collect();
-        let tags = SpanTags { out, bi, n: offsets.len() };
+        let tags = SpanTags::new(out, bi, offsets.len());
         let span_params: Vec<usize> = (0..params.len()).filter(|&pi| statuses[pi] == Status::Span).collect();
-        let mut spans = tags.assign(&span_params, |pi| params[pi].required && !params[pi].path.contains('.'));
+        let mut spans = tags.assign(&span_params, |pi| must_have_value(&params[pi]));
         let mut calls = vec![Map::new(); n];
         for (pi, param) in params.iter().enumerate() {
             let values: Vec<Value> = match statuses[pi] {
@@ -321,10 +326,11 @@ impl ExtractEngine {
     }
 }
 
-/// The span head's B/I/O scores of one (request, tool) row, read per parameter.
-struct SpanTags<'a> {
-    out: &'a HeadsOut,
-    bi: usize,
+/// The span head's O / B / I probabilities of one (request, tool) row, per parameter and
+/// request piece, computed once.
+struct SpanTags {
+    /// `probs[pi * n + ti]`: parameter `pi`, request piece `ti`.
+    probs: Vec<[f32; N_TAGS]>,
     /// Request pieces.
     n: usize,
 }
@@ -332,15 +338,27 @@ struct SpanTags<'a> {
 /// A span: the first and last request piece it covers (inclusive).
 type Range = (usize, usize);
 
-impl SpanTags<'_> {
-    /// B / I / O probabilities of request piece `ti` for parameter `pi`.
-    fn probs(&self, pi: usize, ti: usize) -> Vec<f32> {
-        let at = ((self.bi * self.out.p + pi) * self.out.t + 1 + ti) * N_TAGS;
-        softmax(&self.out.spans[at..at + N_TAGS])
+impl SpanTags {
+    /// Row `bi` of the heads' outputs, whose request has `n` pieces (sequence positions 1..=n).
+    fn new(out: &HeadsOut, bi: usize, n: usize) -> SpanTags {
+        let probs = (0..out.p)
+            .flat_map(|pi| (0..n).map(move |ti| ((bi * out.p + pi) * out.t + 1 + ti) * N_TAGS))
+            .map(|at| {
+                let mut p = [0f32; N_TAGS];
+                p.copy_from_slice(&softmax(&out.spans[at..at + N_TAGS]));
+                p
+            })
+            .collect();
+        SpanTags { probs, n }
+    }
+
+    /// O / B / I probabilities of request piece `ti` for parameter `pi`.
+    fn probs(&self, pi: usize, ti: usize) -> &[f32; N_TAGS] {
+        &self.probs[pi * self.n + ti]
     }
 
     fn tag(&self, pi: usize, ti: usize) -> Tag {
-        match argmax(&self.probs(pi, ti)) {
+        match argmax(self.probs(pi, ti)) {
             1 => Tag::Begin,
             2 => Tag::Inside,
             _ => Tag::Outside,
@@ -556,7 +574,7 @@ mod tests {
             vec![b_sure, i_sure, O, O],
             vec![b_unsure, i_unsure, O, O],
         ]);
-        let tags = SpanTags { out: &out, bi: 0, n: 4 };
+        let tags = SpanTags::new(&out, 0, 4);
         let optional = tags.assign(&[0, 1], |_| false);
         assert_eq!(optional.get(&0), Some(&vec![(0, 1)]));
         assert_eq!(optional.get(&1), None, "an optional parameter loses words another took");
@@ -565,7 +583,7 @@ mod tests {
         assert!(matches!(required.get(&1).map(|r| r[0]), Some((a, _)) if a >= 2), "a required one takes free words");
         // Two spans of one parameter (two calls, or a list) stay together.
         let out = heads_with_tags(&[vec![b_sure, O, b_sure, i_sure]]);
-        let tags = SpanTags { out: &out, bi: 0, n: 4 };
+        let tags = SpanTags::new(&out, 0, 4);
         assert_eq!(tags.assign(&[0], |_| false).get(&0), Some(&vec![(0, 0), (2, 3)]));
     }
 }

@@ -190,6 +190,8 @@ def lr_scale(progress: float, cfg: Config) -> float:
 
 
 def train(build: Path, out: Path, cfg: Config, dev_rows: int = 0):
+    if cfg.init and not Path(cfg.init).is_file():
+        raise SystemExit(f"extract.train: --init {cfg.init}: no such checkpoint file")
     torch.manual_seed(cfg.seed)
     rng = random.Random(cfg.seed)
     tok = tokenizer()

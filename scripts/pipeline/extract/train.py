@@ -19,7 +19,8 @@ no-call threshold on tools the model never saw, as a user's tools will be.
 
 The learning rate follows the budget, not a step count: warm-up over the first 2%, then linear
 decay to 10% at the end, so a checkpoint taken at the end of a shorter budget is a finished run.
-Checkpoints go to OUT/extract-NNNmin.pt (fp16 state dict) with OUT/curve.json.
+Checkpoints go to OUT/extract-NNNmin.pt (fp16 state dict) with OUT/curve.json. `touch OUT/PAUSE`
+pauses training between steps (see `scripts/paused`); the budget counts training steps only.
 """
 from __future__ import annotations
 
@@ -241,6 +242,7 @@ def train(build: Path, out: Path, cfg: Config, dev_rows: int = 0):
 
     model.train()
     for items, n_rows in batches():
+        wait_while_paused(out)
         t0 = time.time()
         scale = lr_scale(train_s / budget, cfg)
         for g in opt.param_groups:
@@ -275,6 +277,17 @@ def train(build: Path, out: Path, cfg: Config, dev_rows: int = 0):
             next_point += cfg.every_min * 60
         if train_s >= budget:
             break
+
+
+def wait_while_paused(out: Path):
+    """While OUT/PAUSE exists, wait between steps (OUT/PAUSED says so): a heavy job (a build, an
+    eval) can have both cores without the two slowing each other, and the wait is not budget."""
+    if not (out / "PAUSE").exists():
+        return
+    (out / "PAUSED").touch()
+    while (out / "PAUSE").exists():
+        time.sleep(1)
+    (out / "PAUSED").unlink(missing_ok=True)
 
 
 def main():

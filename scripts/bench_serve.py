@@ -2,7 +2,7 @@
 
     scripts/py scripts/bench_serve.py [--model DIR] [--tools FILE] [--lines 200] [--oneshot-lines 40]
 
-One-shot: a `needle` process per line (the tool cache warm, as a user's second run), timed from
+One-shot: a `needle` process per line, timed from
 spawn to exit. Served: the same lines as POST /v1/chat/completions over keep-alive connections,
 from 1 client and from 4 at once. Prints requests per second and p50/p99 latency for each, and
 the server's peak RSS. docs/performance.md has the table.
@@ -13,7 +13,6 @@ import argparse
 import json
 import re
 import subprocess
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,9 +29,9 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
 
 
-def oneshot(model: Path | None, tools: Path, lines: list[str], cache: str) -> tuple[list[float], float]:
-    base = [str(NEEDLE), "--tool-cache", cache, "--tools", str(tools)] + (["--model", str(model)] if model else [])
-    subprocess.run(base + [lines[0]], capture_output=True, check=False)     # fill the tool cache
+def oneshot(model: Path | None, tools: Path, lines: list[str]) -> tuple[list[float], float]:
+    base = [str(NEEDLE), "--tools", str(tools)] + (["--model", str(model)] if model else [])
+    subprocess.run(base + [lines[0]], capture_output=True, check=False)     # warm the page cache
     ms = []
     start = time.time()
     for q in lines:
@@ -74,27 +73,26 @@ def main():
     tools = json.loads(args.tools.read_text())
     tools = tools if isinstance(tools, list) else [tools]
     rows = []
-    with tempfile.TemporaryDirectory() as cache:
-        ms, secs = oneshot(args.model, args.tools, lines[:args.oneshot_lines], cache)
-        rows.append(("one-shot process per line", len(ms), len(ms) / secs, pct(ms, .5), pct(ms, .99)))
-        cmd = [str(NEEDLE), "serve", "--tool-cache", cache, "--port", "0"] + (["--model", str(args.model)] if args.model else [])
-        proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
-        url = None
-        for line in proc.stderr:
-            m = re.search(r"listening on (http://\S+)", line)
-            if m:
-                url = m.group(1)
-                break
-        threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
-        try:
-            served(url, tools, lines[:10], 1)                                   # warm: tools encoded
-            for clients in (1, 4):
-                ms, secs = served(url, tools, lines, clients)
-                rows.append((f"needle serve, {clients} client(s)", len(ms), len(ms) / secs, pct(ms, .5), pct(ms, .99)))
-            rss = next(l for l in Path(f"/proc/{proc.pid}/status").read_text().splitlines() if l.startswith("VmHWM"))
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    ms, secs = oneshot(args.model, args.tools, lines[:args.oneshot_lines])
+    rows.append(("one-shot process per line", len(ms), len(ms) / secs, pct(ms, .5), pct(ms, .99)))
+    cmd = [str(NEEDLE), "serve", "--port", "0"] + (["--model", str(args.model)] if args.model else [])
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    url = None
+    for line in proc.stderr:
+        m = re.search(r"listening on (http://\S+)", line)
+        if m:
+            url = m.group(1)
+            break
+    threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+    try:
+        served(url, tools, lines[:10], 1)                                   # warm: tools encoded
+        for clients in (1, 4):
+            ms, secs = served(url, tools, lines, clients)
+            rows.append((f"needle serve, {clients} client(s)", len(ms), len(ms) / secs, pct(ms, .5), pct(ms, .99)))
+        rss = next(l for l in Path(f"/proc/{proc.pid}/status").read_text().splitlines() if l.startswith("VmHWM"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
     print("| mode | requests | requests/s | p50 ms | p99 ms |")
     print("|---|---|---|---|---|")
     for name, n, rps, p50, p99 in rows:

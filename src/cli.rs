@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::model::Device;
+use crate::onnx::Device;
 
-/// `--device`: where to run the model (`model::Device`, which knows nothing of clap).
+/// `--device`: where to run the model (`onnx::Device`, which knows nothing of clap).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DeviceArg {
     Cpu,
@@ -58,7 +58,7 @@ pub struct Cli {
 /// Options for loading the model; shared by every mode and subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct EngineArgs {
-    /// Model directory (needle.json, tokenizer.json, encoder.onnx, decoder.onnx).
+    /// Model directory (needle.json, tokenizer.json, encoder.onnx, heads.onnx).
     /// Default: the shipped model, `assets/` found relative to the executable
     /// (../../assets from target/release, or assets/ beside it), else the build checkout's assets/.
     #[arg(long, value_name = "DIR", global = true, env = "NEEDLE_MODEL")]
@@ -78,21 +78,6 @@ pub struct EngineArgs {
     #[arg(long, value_name = "PATH", global = true)]
     pub ort_lib: Option<PathBuf>,
 
-    /// Where encoded tools are cached across runs (a tool set seen before loads in
-    /// milliseconds instead of being run through the encoder again; entries are checked
-    /// against the model and the tool, and the directory is kept under 512 MiB).
-    /// Default: $XDG_CACHE_HOME/needle, else ~/.cache/needle (`needle eval`: off). `off` turns
-    /// the cache off.
-    #[arg(long, value_name = "DIR", global = true, env = "NEEDLE_TOOL_CACHE")]
-    pub tool_cache: Option<PathBuf>,
-
-    /// With more tools loaded than N, decode each request over only the N tools whose names,
-    /// descriptions and parameters share the most words with it (BM25), so a large catalogue
-    /// answers about as fast as N tools. The cost is recall: the right tool can be left out
-    /// when the request shares no word with it (docs/performance.md). 0: always all tools.
-    #[arg(long, value_name = "N", global = true, default_value_t = crate::shortlist::SHORTLIST_TOOLS)]
-    pub shortlist: usize,
-
     /// The date that relative dates ("tomorrow", "next Friday") are resolved against, for
     /// scripts and tests. Default: the local clock.
     #[arg(long, value_name = "YYYY-MM-DD", global = true, env = "NEEDLE_TODAY")]
@@ -101,31 +86,6 @@ pub struct EngineArgs {
     /// Print timings (model load, tool encoding, per query) on stderr.
     #[arg(long, short, global = true)]
     pub verbose: bool,
-
-    /// Decode without the schema constraint (for comparison). By default every step's choice
-    /// is restricted to outputs that are a JSON array of calls to loaded tools whose arguments
-    /// follow their schemas, and tokens the schema forces are fed without asking the model
-    /// (jump-forward). Unconstrained output can be unreadable (an error) or hold invalid calls
-    /// (dropped). Applies to one-shot, pipe, REPL and `needle eval`.
-    #[arg(long, global = true)]
-    pub no_constrain: bool,
-
-    /// Measurements: with constraints on, feed tokens the schema forces one decoder call each
-    /// instead of all in one call (same output, more model calls).
-    #[arg(long, global = true, hide = true)]
-    pub no_jump_forward: bool,
-}
-
-impl EngineArgs {
-    /// The tool-cache directory to use: `--tool-cache`, else the default; `None` when it is
-    /// `off` or no default exists (no HOME).
-    pub fn tool_cache_dir(&self) -> Option<PathBuf> {
-        match &self.tool_cache {
-            Some(dir) if dir.as_os_str() == "off" => None,
-            Some(dir) => Some(dir.clone()),
-            None => crate::tool_cache::default_dir(),
-        }
-    }
 }
 
 /// Options of the default command (one-shot, pipe, REPL).
@@ -146,19 +106,15 @@ pub struct RunArgs {
     pub pretty: bool,
 
     /// Print {"query","calls","confidence","ms"} objects instead of bare call arrays
-    /// (plus "invalid" when calls were dropped, "error" for a failed line).
+    /// (plus "invalid" when calls were dropped, "error" for a failed line). "confidence": the
+    /// lowest, over the tools the model read, of its probability of what it decided for that
+    /// tool (call or no call).
     #[arg(long)]
     pub meta: bool,
 
     /// Colour the JSON output: auto (terminal and NO_COLOR unset), always, never.
     #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
-
-    /// Debugging and tests: decode exactly this output text (teacher forcing) instead of the
-    /// model's greedy choice; it is then validated and printed as usual, and `confidence` is
-    /// the model's probability of it.
-    #[arg(long, value_name = "TEXT", hide = true)]
-    pub force_output: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,8 +124,8 @@ pub enum Command {
     Tools(ToolsCommand),
     /// Score the model on BFCL rows (scripts/bfcl_to_jsonl.py output); see docs/accuracy.md.
     Eval(crate::eval::EvalArgs),
-    /// Measure speed and footprint (per-line latency with 1/20/200 tools, cold start, RSS,
-    /// the FLOP floor; --baselines adds the Python baselines). See docs/performance.md.
+    /// Measure speed and footprint (per-line latency with 1/20/200 tools, cold start, RSS).
+    /// See docs/performance.md.
     Bench(crate::bench::BenchArgs),
     /// Serve an OpenAI-compatible endpoint (POST /v1/chat/completions with tools, POST
     /// /v1/calls, GET /v1/models, GET /health) for agent frameworks. See docs/serve.md.
@@ -190,9 +146,8 @@ pub enum ToolsCommand {
         /// Tool files or directories.
         #[arg(value_name = "PATH", required = true)]
         paths: Vec<PathBuf>,
-        /// Also print each tool as the model's encoder reads it: for the shipped format 3 model
-        /// the one-line text MiniLM encodes, for a format 2 model its JSON rendering. The model
-        /// is `--model`'s, else the one `needle` would load; only its needle.json is read.
+        /// Also print each tool as the model reads it: the one-line text the bi-encoder encodes
+        /// to pick tools (docs/model-format.md).
         #[arg(long)]
         rendered: bool,
     },

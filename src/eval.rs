@@ -3,9 +3,6 @@
 //! progress bar on stderr, then a per-category and overall (macro and micro) table on stdout, or
 //! with `--json` a machine summary instead; with `--failures FILE` one JSON line per failed row.
 //! Rules and reproduction: docs/accuracy.md.
-//!
-//! Decoding is schema-constrained like the CLI's (the engine's default); the global
-//! `--no-constrain` flag (`needle eval --no-constrain FILE...`) scores free decoding instead.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

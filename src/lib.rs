@@ -21,7 +21,4 @@ pub use answer::{answer, report_prediction};
 pub use exit::{error_text, exit_code_of, EXIT_INPUT, EXIT_MODEL, EXIT_NO_CALL, EXIT_OK};
 pub use load::{load_engine, MAX_THREADS_PER_CORE};
 
-pub use needle_core::{
-    any_engine, constrain, copy_engine, copy_model, decode, engine, extract, model, ort_lib, render, shortlist, tool_cache, tools, values,
-    xdg_needle_dir, InputError,
-};
+pub use needle_core::{calls, engine, model, onnx, ort_lib, tools, values, xdg_needle_dir, InputError};

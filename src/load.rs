@@ -7,9 +7,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::cli::EngineArgs;
-use needle_core::any_engine::AnyEngine;
-use needle_core::engine::EngineOptions;
-use needle_core::model::{self, ModelOptions};
+use needle_core::engine::Engine;
+use needle_core::onnx::{self, ModelOptions};
 use needle_core::{tools, InputError};
 
 /// More intra-op threads than [`MAX_THREADS_PER_CORE`] per core only slow ONNX Runtime down (and
@@ -29,12 +28,12 @@ fn check_threads(threads: usize, cores: usize) -> Result<()> {
 
 /// Loads the engine with a spinner on a terminal; `--verbose` prints timings. `one_shot`: the
 /// process answers one request (threads tuned for a fast start, see `ModelOptions::spin`).
-pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -> Result<AnyEngine> {
+pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -> Result<Engine> {
     let start = Instant::now();
     if let Some(n) = args.threads {
         check_threads(usize::from(n), std::thread::available_parallelism().map_or(1, |c| c.get()))?;
     }
-    let dir = model::locate_model_dir(args.model.as_deref())?;
+    let dir = onnx::locate_model_dir(args.model.as_deref())?;
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_draw_target(if std::io::stderr().is_terminal() {
         indicatif::ProgressDrawTarget::stderr()
@@ -43,50 +42,34 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -
     });
     spinner.set_message(format!("loading model {}", dir.display()));
     spinner.enable_steady_tick(Duration::from_millis(100));
-    let opts = EngineOptions {
-        model: ModelOptions {
-            device: Some(args.device.into()),
-            threads: args.threads.map(usize::from),
-            ort_lib: args.ort_lib.clone(),
-            spin: !one_shot,
-        },
-        max_output_tokens: None,
-        no_constrain: args.no_constrain,
-        tool_cache: args.tool_cache_dir(),
-        shortlist: Some(args.shortlist),
+    let opts = ModelOptions {
+        device: Some(args.device.into()),
+        threads: args.threads.map(usize::from),
+        ort_lib: args.ort_lib.clone(),
+        spin: !one_shot,
     };
     if let Some(day) = &args.today {
-        // Checked here so a bad --today is a usage error; the engine reads NEEDLE_TODAY.
+        // Checked here so a bad --today is a usage error; the value normaliser reads NEEDLE_TODAY.
         needle_core::values::Context::on(day).map_err(|e| InputError(format!("--today: {e}")))?;
         std::env::set_var("NEEDLE_TODAY", day.trim());
     }
+    let context = needle_core::values::Context::from_env().map_err(|e| InputError(format!("NEEDLE_TODAY: {e}")))?;
     let result = (|| {
-        let mut engine = AnyEngine::load(&dir, &opts).with_context(|| format!("cannot load model {}", dir.display()))?;
-        engine.set_jump_forward(!args.no_jump_forward);
+        let mut engine =
+            Engine::load(&dir, &opts, context).with_context(|| format!("cannot load model {}", dir.display()))?;
         let loaded_ms = start.elapsed().as_secs_f64() * 1e3;
         spinner.set_message(format!("encoding {} tool(s)", tools.len()));
         engine.set_tools(tools).context("cannot encode tools")?;
         if args.verbose {
             eprintln!(
-                "needle: model {} ({}, device {:?}) loaded in {loaded_ms:.1} ms; {} tool(s) ({} from the tool cache), {} memory rows encoded in {:.1} ms; decoding {}",
+                "needle: model {} ({}, device {:?}) loaded in {loaded_ms:.1} ms; {} tool(s) encoded ({} tokens) in {:.1} ms",
                 dir.display(),
                 engine.name(),
                 engine.device(),
-                engine.last_encode().tools,
-                engine.last_encode().cached,
-                engine.last_encode().rows,
-                engine.last_encode().ms,
-                match (engine.constrained(), engine.jump_forward()) {
-                    (false, _) => "unconstrained",
-                    (true, true) => "schema-constrained, jump-forward",
-                    (true, false) => "schema-constrained, one decoder call per token",
-                }
+                engine.last_encode.tools,
+                engine.last_encode.rows,
+                engine.last_encode.ms,
             );
-        }
-        if let Some(problem) = engine.tool_cache_problem() {
-            if args.verbose {
-                eprintln!("needle: tool cache not used: {problem}");
-            }
         }
         Ok(engine)
     })();

@@ -6,18 +6,15 @@
 //! 2 usage or input error, 3 model or runtime error.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Parser;
 
 use needle::cli::{Cli, Command, EngineArgs, RunArgs, ToolsCommand};
-use needle::any_engine::AnyEngine;
-use needle::{
-    answer, any_engine, copy_engine, error_text, exit_code_of, load_engine, model, output, pipe, render, repl, tools,
-    InputError, EXIT_NO_CALL, EXIT_OK,
-};
+use needle::engine::Engine;
+use needle::{answer, error_text, exit_code_of, load_engine, output, pipe, repl, tools, InputError, EXIT_NO_CALL, EXIT_OK};
 
 fn main() -> ExitCode {
     // ONNX Runtime otherwise writes a device id and a small database under
@@ -46,13 +43,10 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn run(cli: &mut Cli) -> Result<u8> {
     match &cli.command {
         Some(Command::Tools(ToolsCommand::Check { paths, rendered })) => {
-            tools_check(paths, *rendered, cli.engine.model.as_deref())
+            tools_check(paths, *rendered)
         }
         Some(Command::Eval(args)) => {
-            // Every eval row brings its own one-off tool set: no tool cache unless asked for.
-            let mut eargs = cli.engine.clone();
-            eargs.tool_cache.get_or_insert_with(|| "off".into());
-            let mut engine = load_engine(&eargs, Vec::new(), false)?;
+            let mut engine = load_engine(&cli.engine, Vec::new(), false)?;
             needle::eval::run(args, &mut engine)?;
             Ok(EXIT_OK)
         }
@@ -85,25 +79,16 @@ fn run(cli: &mut Cli) -> Result<u8> {
     }
 }
 
-/// `needle tools check PATH...`; with `rendered` also each tool as the model's encoder reads it
-/// (`model`: `--model`, else the one `needle` would load; only its manifest is read).
-fn tools_check(paths: &[PathBuf], rendered: bool, model: Option<&Path>) -> Result<u8> {
+/// `needle tools check PATH...`; with `rendered` also each tool as the model reads it (the
+/// bi-encoder's one-line text; no model is loaded).
+fn tools_check(paths: &[PathBuf], rendered: bool) -> Result<u8> {
     let tools = tools::load_paths(paths, &[])?;
-    let render: Option<fn(&tools::Tool) -> String> = if rendered {
-        let dir = model::locate_model_dir(model)?;
-        Some(match any_engine::format_version(&dir)? {
-            3 => copy_engine::CopyEngine::tool_text,
-            _ => render::render_tool,
-        })
-    } else {
-        None
-    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for tool in &tools {
         write!(out, "{}", tool.listing(false))?;
-        if let Some(render) = render {
-            writeln!(out, "    rendered: {}", render(tool))?;
+        if rendered {
+            writeln!(out, "    rendered: {}", needle::model::sequence::tool_line(&tool.name, &tool.description, &tool.parameters))?;
         }
     }
     writeln!(out, "ok: {} tool(s) from {} path(s)", tools.len(), paths.len())?;
@@ -127,7 +112,6 @@ fn run_default(eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
     }
     match query {
         Some(q) => {
-            let tools = only_the_shortlist(tools, &q, eargs, args);
             let mut engine = load_engine(eargs, tools, true)?;
             let code = one_shot(&mut engine, &q, eargs, args);
             // The process ends here: skip tearing down the sessions and buffers (~15 ms of a
@@ -146,31 +130,7 @@ fn run_default(eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
     }
 }
 
-/// One request over more tools than the shortlist size is decoded over its shortlist only, so
-/// one-shot mode loads just those tools: a 200-tool catalogue then starts as fast, and takes as
-/// little memory, as a 20-tool one (the first run encodes 20 tools, not 200). The answer is the
-/// same as with every tool loaded: the engine decodes a shortlisted request exactly as if only
-/// the shortlist were loaded (tests/constrained.rs, tests/modes.rs).
-fn only_the_shortlist(tools: Vec<tools::Tool>, query: &str, eargs: &EngineArgs, args: &RunArgs) -> Vec<tools::Tool> {
-    let k = eargs.shortlist;
-    // A forced output (testing) may name any loaded tool: keep them all for its validation.
-    if k == 0 || tools.len() <= k || args.force_output.is_some() {
-        return tools;
-    }
-    let keep = needle::shortlist::Shortlister::new(&tools).top(query, k);
-    if eargs.verbose {
-        eprintln!("needle: one request over {} tools: loading its shortlist of {}", tools.len(), keep.len());
-    }
-    let mut keep = keep.into_iter().peekable();
-    tools
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| keep.next_if_eq(i).is_some())
-        .map(|(_, t)| t)
-        .collect()
-}
-
-fn one_shot(engine: &mut AnyEngine, query: &str, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
+fn one_shot(engine: &mut Engine, query: &str, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
     let (pred, value) = answer(engine, query, args, eargs.verbose)?;
     let text = output::format(&value, args.pretty, output::use_color(&args.color));
     let stdout = std::io::stdout();

@@ -4,16 +4,14 @@ use std::io::IsTerminal;
 
 use serde_json::{json, Map, Value};
 
-use crate::decode::Prediction;
+use crate::calls::Prediction;
 
 fn round(x: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);
     (x * f).round() / f
 }
 
-/// The `--meta` object of a prediction: `{"query","calls","confidence","ms","tokens","steps"}`
-/// (`tokens`: tokens generated, `eos` included; `steps`: decoder calls, fewer than `tokens` when
-/// jump-forward fed forced tokens together), plus
+/// The `--meta` object of a prediction: `{"query","calls","confidence","ms"}`, plus
 /// `"invalid": [{"call","reason"}]` when calls were dropped and `"truncated": true` when the
 /// query was cut.
 pub fn meta_object(query: &str, pred: &Prediction) -> Value {
@@ -22,8 +20,6 @@ pub fn meta_object(query: &str, pred: &Prediction) -> Value {
     m.insert("calls".into(), Value::Array(pred.calls.clone()));
     m.insert("confidence".into(), json!(round(pred.confidence as f64, 6)));
     m.insert("ms".into(), json!(round(pred.ms, 2)));
-    m.insert("tokens".into(), json!(pred.tokens.len() + 1));
-    m.insert("steps".into(), json!(pred.steps));
     if !pred.invalid.is_empty() {
         let invalid: Vec<Value> = pred
             .invalid

@@ -14,10 +14,10 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use crate::cli::{EngineArgs, RunArgs};
-use crate::any_engine::AnyEngine;
+use crate::engine::Engine;
 use crate::{exit_code_of, output, EXIT_INPUT, EXIT_OK};
 
-pub fn run(engine: &mut AnyEngine, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
+pub fn run(engine: &mut Engine, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let stdout = std::io::stdout();
@@ -82,7 +82,7 @@ fn too_long(start: &[u8]) -> (Option<Value>, u8) {
 
 /// The output for one raw input line (`None` for a blank line) and its exit code.
 fn answer(
-    engine: &mut AnyEngine,
+    engine: &mut Engine,
     raw: &[u8],
     eargs: &EngineArgs,
     args: &RunArgs,

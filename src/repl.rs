@@ -17,7 +17,7 @@ use rustyline::validate::Validator;
 use rustyline::{Context, Editor, Helper};
 
 use crate::cli::{EngineArgs, RunArgs};
-use crate::any_engine::AnyEngine;
+use crate::engine::Engine;
 use crate::{output, tools, EXIT_OK};
 
 const COMMANDS: &[(&str, &str)] = &[
@@ -84,7 +84,7 @@ fn history_path() -> Option<PathBuf> {
 }
 
 struct Repl {
-    engine: AnyEngine,
+    engine: Engine,
     color: bool,
     pretty: bool,
     timings: bool,
@@ -92,7 +92,7 @@ struct Repl {
     args: RunArgs,
 }
 
-pub fn run(engine: AnyEngine, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
+pub fn run(engine: Engine, eargs: &EngineArgs, args: &RunArgs) -> Result<u8> {
     let color = output::use_color(&args.color);
     let mut repl = Repl {
         engine,
@@ -202,7 +202,7 @@ impl Repl {
                             Ok(()) => println!(
                                 "loaded {} tool(s) in {:.1} ms: {}",
                                 names.len(),
-                                self.engine.last_encode().ms,
+                                self.engine.last_encode.ms,
                                 names.join(", ")
                             ),
                             Err(e) => eprintln!("error: {}", crate::error_text(&e)),

@@ -8,7 +8,9 @@
 mod common;
 use common::*;
 
-use needle::engine::{Engine, EngineOptions};
+use needle::engine::Engine;
+use needle::onnx::ModelOptions;
+use needle::values::Context;
 use std::sync::{Arc, Barrier};
 
 #[test]
@@ -20,7 +22,7 @@ fn threads_loading_at_once_share_one_environment() {
             let start = Arc::clone(&start);
             std::thread::spawn(move || {
                 start.wait();
-                Engine::load(&model(), &EngineOptions::default()).map(|_| ()).map_err(|e| format!("{e:#}"))
+                Engine::load(&model(), &ModelOptions::default(), Context::on("2026-12-07").unwrap()).map(|_| ()).map_err(|e| format!("{e:#}"))
             })
         })
         .collect();

@@ -1,6 +1,5 @@
 //! Fuzz harness (issue 17): random and mutated tool files, query lines and raw bytes through the
-//! tool loader, the grammar under an output budget, both fixture engines (format 2 and 3) and
-//! the CLI's pipe mode. Every input ends in one of: a clean error, an answer (a valid JSON array
+//! tool loader, the engine (the trained fixture model) and the CLI's pipe mode. Every input ends in one of: a clean error, an answer (a valid JSON array
 //! of calls, each naming a loaded tool with arguments its schema accepts, no call twice), or a
 //! failure: a panic, an input slower than `HANG_MS`, an invalid answer. The test fails on any
 //! failure and prints the counts.
@@ -10,23 +9,20 @@
 //!     NEEDLE_FUZZ_INPUTS=1000000 cargo test --release --test fuzz -- --ignored --nocapture fuzz_long
 //!
 //! `NEEDLE_FUZZ_SEED` changes the seed. Inputs are spread over the stages by cost: every tool
-//! file goes through the loader, every loaded tool set three times through the grammar
-//! (microseconds), one loaded set in 10 through both engines (milliseconds), and one tool file
-//! in 2,500 through the CLI's pipe mode (a process).
+//! file goes through the loader, one loaded set in 10 through the engine (milliseconds), and
+//! one tool file in 2,500 through the CLI's pipe mode (a process).
 
 mod common;
 use common::*;
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
 use std::time::Instant;
 
-use needle::any_engine::AnyEngine;
-use needle::constrain::{Grammar, SchemaFilter, VocabTrie};
-use needle::decode::{keep_complete_calls, LogitsFilter};
-use needle::engine::EngineOptions;
+use needle::engine::Engine;
+use needle::onnx::ModelOptions;
 use needle::tools::{self, Tool};
+use needle::values::Context;
 use serde_json::{json, Value};
 
 /// An input slower than this is a hang.
@@ -204,81 +200,13 @@ fn check_answer(tools: &[Tool], text: &str) -> Result<usize, String> {
     Ok(calls.len())
 }
 
-/// The grammar under a budget with a random "model" (`SchemaFilter` as the engines drive it).
-fn grammar_stage(r: &mut Rng, tools: &[Tool], vocab: &Arc<VocabTrie>) -> Result<String, String> {
-    let values: Vec<Value> = tools.iter().map(|t| json!({"name": t.name, "description": t.description, "parameters": t.parameters})).collect();
-    let mut f = SchemaFilter::new(Arc::new(Grammar::new(&values)), vocab.clone());
-    f.begin();
-    let budget = 4 + r.below(120);
-    let mut logits = vec![0.0f32; vocab.vocab_size()];
-    let (mut written, mut cut) = (Vec::new(), false);
-    let eos = vocab.eos().unwrap();
-    while written.len() < budget {
-        if let Some(forced) = f.forced_tokens(budget - written.len()) {
-            for t in forced.into_iter().take(budget - written.len()) {
-                written.push(t);
-                f.advance(t);
-            }
-            if written.len() >= budget || f.repeated_call() {
-                cut = true;
-                break;
-            }
-        }
-        for l in logits.iter_mut() {
-            *l = (r.next() % 1000) as f32;
-        }
-        f.mask_logits(&mut logits);
-        let (tok, best) = logits.iter().enumerate().fold((0, f32::NEG_INFINITY), |a, (i, &l)| if l > a.1 { (i, l) } else { a });
-        if best == f32::NEG_INFINITY {
-            return Err("no token allowed".into());
-        }
-        if tok as u32 == eos {
-            break;
-        }
-        written.push(tok as u32);
-        f.advance(tok as u32);
-        if f.repeated_call() {
-            cut = true;
-            break;
-        }
-    }
-    cut |= written.len() >= budget && !f.state.is_complete();
-    let mut bytes: Vec<u8> = written.iter().flat_map(|&t| vocab.token_bytes(t).unwrap_or(&[]).to_vec()).collect();
-    if cut {
-        // As the engines do: keep the complete calls (a cut inside a string may split a character).
-        bytes.truncate(f.complete_calls_end().unwrap());
-        bytes = keep_complete_calls_bytes(bytes);
-    }
-    String::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))
-}
-
-fn keep_complete_calls_bytes(kept: Vec<u8>) -> Vec<u8> {
-    let end = kept.len();
-    keep_complete_calls(std::str::from_utf8(&kept).expect("complete calls are UTF-8"), end).into_bytes()
-}
-
-struct Engines {
-    engines: Vec<(String, AnyEngine)>,
-}
-
-impl Engines {
-    fn load() -> Engines {
-        let mut engines = Vec::new();
-        for dir in ["tests/fixtures/tiny-copy-model", "tests/fixtures/tiny-model"] {
-            let opts = EngineOptions::default();
-            let e = AnyEngine::load(&root().join(dir), &opts).unwrap_or_else(|e| panic!("{dir}: {e:#}"));
-            engines.push((dir.rsplit('/').next().unwrap().to_string(), e));
-        }
-        Engines { engines }
-    }
-}
-
 fn fuzz(inputs: u64, seed: u64) -> Counts {
     let mut r = Rng(seed);
     let seeds = seeds();
     let mut counts = Counts::default();
-    let vocab = Arc::new(synthetic_vocab());
-    let mut engines = Engines::load();
+    let dir = root().join("tests/fixtures/tiny-model");
+    let mut engine = Engine::load(&dir, &ModelOptions::default(), Context::on("2026-12-07").unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e:#}", dir.display()));
     let cli_dir = scratch("fuzz-cli");
     let (mut i, mut loaded_sets) = (0u64, 0u64);
     while counts.total() < inputs {
@@ -320,65 +248,35 @@ fn fuzz(inputs: u64, seed: u64) -> Counts {
         if tools.is_empty() || tools.iter().enumerate().any(|(k, t)| tools[..k].iter().any(|u| u.name == t.name)) {
             continue; // duplicate names are a load error across files; the engines assume none
         }
-        // The grammar under a budget, a few random "models" per tool set.
-        for _ in 0..3 {
+        // The engine, with random queries.
+        loaded_sets += 1;
+        if loaded_sets % 10 == 1 {
+            let stage = "engine";
+            if let Err(e) = engine.set_tools(tools.clone()) {
+                counts.fail(stage, format!("set_tools: {e:#}; tools {}", tool_json(&tools)));
+                continue;
+            }
+            let query = random_query(&mut r);
             let start = Instant::now();
-            let out = catch_unwind(AssertUnwindSafe(|| grammar_stage(&mut r, &tools, &vocab)));
+            let out = catch_unwind(AssertUnwindSafe(|| engine.predict(&query)));
             let ms = start.elapsed().as_secs_f64() * 1e3;
             counts.slowest_ms = counts.slowest_ms.max(ms);
             match out {
-                Err(_) => counts.fail("grammar", format!("panic; tools {}", tool_json(&tools))),
-                Ok(Err(e)) => counts.fail("grammar", format!("{e}; tools {}", tool_json(&tools))),
-                Ok(Ok(text)) => match check_answer(&tools, &text) {
-                    Ok(0) => counts.add("grammar", "[]"),
-                    Ok(_) => counts.add("grammar", "calls"),
-                    // A keyword the grammar does not enforce (format, maxLength, ...): the
-                    // engines' validation drops such a call. Anything else is a grammar bug.
-                    Err(e) if e.starts_with("invalid arguments") && !unenforced(&tools).is_empty() => {
-                        counts.add("grammar", "a call against an unenforced keyword (dropped by validation)")
+                Err(_) => counts.fail(stage, format!("panic on {query:?}; tools {}", tool_json(&tools))),
+                Ok(Err(e)) => counts.fail(stage, format!("error {e:#} on {query:?}; tools {}", tool_json(&tools))),
+                Ok(Ok(p)) => {
+                    // What needle prints is the validated calls.
+                    let printed = serde_json::to_string(&p.calls).unwrap();
+                    let dropped = if p.invalid.is_empty() { "" } else { ", some dropped by validation" };
+                    match check_answer(&tools, &printed) {
+                        Ok(0) => counts.add(stage, &format!("[]{dropped}")),
+                        Ok(_) => counts.add(stage, &format!("calls{dropped}")),
+                        Err(e) => counts.fail(stage, format!("{e} on {query:?}; tools {}", tool_json(&tools))),
                     }
-                    Err(e) => counts.fail("grammar", format!("{e}; tools {}", tool_json(&tools))),
-                },
+                }
             }
             if ms > HANG_MS {
-                counts.fail("grammar", format!("{ms:.0} ms; tools {}", tool_json(&tools)));
-            }
-        }
-        // The engines, with random queries.
-        loaded_sets += 1;
-        if loaded_sets % 10 == 1 {
-            for (name, engine) in engines.engines.iter_mut() {
-                let stage = format!("engine {name}");
-                if let Err(e) = engine.set_tools(tools.clone()) {
-                    counts.fail(&stage, format!("set_tools: {e:#}; tools {}", tool_json(&tools)));
-                    continue;
-                }
-                let query = random_query(&mut r);
-                let start = Instant::now();
-                let out = catch_unwind(AssertUnwindSafe(|| engine.predict(&query)));
-                let ms = start.elapsed().as_secs_f64() * 1e3;
-                counts.slowest_ms = counts.slowest_ms.max(ms);
-                match out {
-                    Err(_) => counts.fail(&stage, format!("panic on {query:?}; tools {}", tool_json(&tools))),
-                    Ok(Err(e)) => counts.fail(&stage, format!("error {e:#} on {query:?}; tools {}", tool_json(&tools))),
-                    Ok(Ok(p)) => {
-                        // What needle prints is the validated calls; the raw output must be an array too.
-                        let printed = serde_json::to_string(&p.calls).unwrap();
-                        let dropped = if p.invalid.is_empty() { "" } else { ", some dropped by validation" };
-                        if serde_json::from_str::<Vec<Value>>(&p.raw_text).is_err() {
-                            counts.fail(&stage, format!("raw output not an array: {}", p.raw_text));
-                        } else {
-                            match check_answer(&tools, &printed) {
-                                Ok(0) => counts.add(&stage, &format!("[] ({:?}{dropped})", p.ending)),
-                                Ok(_) => counts.add(&stage, &format!("calls ({:?}{dropped})", p.ending)),
-                                Err(e) => counts.fail(&stage, format!("{e} on {query:?}; tools {}", tool_json(&tools))),
-                            }
-                        }
-                    }
-                }
-                if ms > HANG_MS {
-                    counts.fail(&stage, format!("{ms:.0} ms on {query:?}; tools {}", tool_json(&tools)));
-                }
+                counts.fail(stage, format!("{ms:.0} ms on {query:?}; tools {}", tool_json(&tools)));
             }
         }
     }
@@ -393,7 +291,7 @@ fn cli_stage(r: &mut Rng, dir: &std::path::Path, tool_file: &[u8], counts: &mut 
     let mut input = lines.join("\n").into_bytes();
     input.push(b'\n');
     let mut c = needle();
-    c.arg("--model").arg(root().join("tests/fixtures/tiny-copy-model")).arg("--tools").arg(&path);
+    c.arg("--model").arg(model()).arg("--tools").arg(&path);
     let start = Instant::now();
     let o = run(&mut c, Some(&input));
     let ms = start.elapsed().as_secs_f64() * 1e3;
@@ -413,26 +311,9 @@ fn cli_stage(r: &mut Rng, dir: &std::path::Path, tool_file: &[u8], counts: &mut 
     }
 }
 
-fn unenforced(tools: &[Tool]) -> std::collections::BTreeSet<String> {
-    let values: Vec<Value> = tools.iter().map(|t| json!({"name": t.name, "description": t.description, "parameters": t.parameters})).collect();
-    Grammar::new(&values).unenforced
-}
-
 fn tool_json(tools: &[Tool]) -> String {
     let s = serde_json::to_string(&tools.iter().map(Tool::to_json).collect::<Vec<_>>()).unwrap();
     s.chars().take(2000).collect()
-}
-
-/// A byte-level vocabulary with JSON-ish multi-byte tokens (eos = 2).
-fn synthetic_vocab() -> VocabTrie {
-    let mut toks: Vec<Option<Vec<u8>>> = vec![None; 3];
-    for b in 0..=255u8 {
-        toks.push(Some(vec![b]));
-    }
-    for s in ["[{\"name\":\"", "\",\"arguments\":{", "\":\"", "\",\"", "\":", "}}]", "}},{\"name\":\"", "\"}}", "true", "false", "null", "[]", "12", "-0.5"] {
-        toks.push(Some(s.as_bytes().to_vec()));
-    }
-    VocabTrie::new(toks, Some(2))
 }
 
 fn peak_rss_mb() -> f64 {

@@ -31,3 +31,8 @@ def write_jsonl(path: str | Path, rows: Iterable[dict]) -> int:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
             n += 1
     return n
+
+
+def is_synthetic(row: dict) -> bool:
+    """A row made by pipeline.synth (its id is `synth:<n>`), not converted from a corpus people wrote."""
+    return str(row.get("id", "")).startswith("synth:")

@@ -1,19 +1,26 @@
-"""Re-create the shipped model (assets/) from the converted corpora: the release's stages, in order.
+"""Re-create the shipped model (assets/, needle-extract-180min) from the corpora: the release's
+stages, in order.
 
-    scripts/py -m pipeline.release data      # data/converted -> data/build, data/pack, data/eval, data/copy
-    scripts/py -m pipeline.release train     # data/copy -> runs/release-1, runs/release-2 (the recipe's legs)
-    scripts/py -m pipeline.release export    # the last leg's checkpoint -> assets/ (int8, parity, calibrated, scored)
-    scripts/py -m pipeline.release all       # the three in order
-    scripts/py -m pipeline.release all --print   # only print the commands
+    scripts/py -m pipeline.release data        # corpora -> data/converted -> data/build; data/eval-full, data/bfcl-eval
+    scripts/py -m pipeline.release train       # data/build -> runs/release-1, runs/release-2 (the recipe's two legs)
+    scripts/py -m pipeline.release export      # the last leg's last checkpoint -> assets/ (int8, parity.json)
+    scripts/py -m pipeline.release calibrate   # assets/needle.json's thresholds, on the last leg's held-out tools
+    scripts/py -m pipeline.release eval        # assets/ on the three dev splits and six BFCL categories
+    scripts/py -m pipeline.release all         # the five in order
+    scripts/py -m pipeline.release all --print # only print the commands
+    ... --corpora DIR                          # where the raw corpora are (default ../shared/data/corpora)
 
-data/converted comes first from `scripts/py -m pipeline.convert --corpora ../shared/data/corpora
---out data/converted`. Each stage runs the pipeline's own command-line steps, printing each before
-it runs, so any step can be re-run by hand. `export` scores through the runtime: it needs
+Each stage runs the pipeline's own command-line steps, printing each before it runs, so any step
+can be re-run by hand. `calibrate` and `eval` score through the runtime: they need
 `target/release/needle` (`cargo build --release`).
 
 The training legs are timed (`--budget-min`): how many rows a leg gets through is the machine's.
-The shipped model's legs ran on an AMD EPYC (Zen 4) with 2 cores; `assets/needle.json`'s
-`training` record names the host, rows and scores of its last leg.
+The shipped model's legs ran on an Intel Xeon (AMX) with 2 cores (docs/training.md, "Model
+format 4"); `assets/needle.json`'s `training` record holds the last leg's config and curve. Leg 1
+ran (runs/x4-hn) with two negatives per row of which the second was a near-name tool of another
+row; those hard negatives lost and were removed from pipeline.train (d128499 has them), so leg 1
+here gets its two negatives the way train.py picks them today (the row's other tools, then
+random ones).
 """
 from __future__ import annotations
 
@@ -22,75 +29,94 @@ import os
 import shlex
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.copy_curve import checkpoint_path as checkpoint
+from pipeline.train import checkpoint_path as checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
-SPLITS = ("train", "dev_in", "dev_unseen", "dev_natural")
+NEEDLE = "target/release/needle"
+DEV_SPLITS = ("dev_unseen", "dev_in", "dev_natural")
+BFCL = ("simple_python", "multiple", "parallel", "parallel_multiple", "live_simple", "irrelevance")
 
 
 @dataclass(frozen=True)
 class Leg:
-    """One `copy_curve train` run; a later leg starts from the previous leg's last checkpoint."""
+    """One `pipeline.train` run; a later leg starts from the previous leg's last checkpoint."""
     minutes: int
-    lr: float
-    muon_lr: float
-    seed: int
     every_min: int
+    seed: int
+    negatives: int
+    natural_share: float      # share of rows drawn from sources people wrote (0: one shuffled pass)
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """The shipped model's recipe (needle-copy-180min, docs/training.md)."""
-    name: str = "needle-copy-180min"
+    """The shipped model's recipe (needle-extract-180min, docs/training.md, "Model format 4")."""
+    name: str = "needle-extract-180min"
     synth_rows: int = 150_000       # build_data --synth-rows (data v1)
-    train_rows: int = 120_000       # copy_curve prepare --train-rows: the rest is where calibration rows come from
-    legs: tuple[Leg, ...] = (Leg(60, 2e-3, 0.02, 0, 20),     # from scratch, peak rates
-                             Leg(120, 1e-3, 0.01, 1, 15))    # warm restart at half the peak rates
+    legs: tuple[Leg, ...] = (Leg(100, 20, seed=0, negatives=2, natural_share=0.0),   # runs/x4-hn: pretrained MiniLM
+                             Leg(80, 20, seed=1, negatives=1, natural_share=0.5))    # runs/x4-nat: half written rows
+    today: str = "2026-12-07"       # NEEDLE_TODAY of every score: relative dates resolve against it
+    model: str = "assets"
+    corpora: Path = Path("../shared/data/corpora")   # the raw corpora, relative to the checkout (--corpora)
 
 
 def py(*args) -> list[str]:
     return [sys.executable, *map(str, args)]
 
 
+def run_dir(i: int) -> Path:
+    return Path(f"runs/release-{i}")
+
+
+def last_checkpoint(r: Recipe) -> Path:
+    return checkpoint(run_dir(len(r.legs)), r.legs[-1].minutes)
+
+
 def data_steps(r: Recipe) -> list[list[str]]:
-    steps = [py("-m", "pipeline.build_data", "--converted", "data/converted", "--out", "data/build",
-                "--synth-rows", r.synth_rows),
-             py("-m", "pipeline.tokenizer", "--rows", "data/build/train.jsonl", "--out", "data/pack/tokenizer.json")]
-    steps += [py("-m", "pipeline.pack", "--tokenizer", "data/pack/tokenizer.json", "--rows", f"data/build/{s}.jsonl",
-                 "--out", f"data/pack/{s}.npz") for s in SPLITS]
-    steps += [py("-m", "pipeline.stats", "--build", "data/build", "--pack", "data/pack", "--out", "data/pack/data-stats.md"),
-              py("scripts/dev_subset_to_eval.py", "--build", "data/build", "--pack", "data/pack", "--out", "data/eval",
-                 "--train-rows", r.train_rows),
-              py("-m", "pipeline.copy_curve", "prepare", "--build", "data/build", "--pack", "data/pack",
-                 "--out", "data/copy", "--train-rows", r.train_rows)]
+    steps = [py("-m", "pipeline.convert", "--corpora", r.corpora, "--out", "data/converted"),
+             py("-m", "pipeline.build_data", "--converted", "data/converted", "--out", "data/build",
+                "--synth-rows", r.synth_rows)]
+    steps += [py("scripts/dev_to_eval.py", f"data/build/{s}.jsonl", "--split", s, "--out", f"data/eval-full/{s}.jsonl")
+              for s in DEV_SPLITS]
+    steps.append(py("scripts/bfcl_to_jsonl.py", "--out", "data/bfcl-eval"))
     return steps
 
 
 def train_steps(r: Recipe) -> list[list[str]]:
     steps, previous = [], None
     for i, leg in enumerate(r.legs, 1):
-        step = py("-m", "pipeline.copy_curve", "train", "--data", "data/copy", "--out", f"runs/release-{i}",
-                  "--budget-min", leg.minutes, "--every-min", leg.every_min, "--score-every-min", leg.minutes,
-                  "--lr", leg.lr, "--muon-lr", leg.muon_lr, "--seed", leg.seed)
+        step = py("-m", "pipeline.train", "--build", "data/build", "--out", run_dir(i),
+                  "--budget-min", leg.minutes, "--every-min", leg.every_min, "--seed", leg.seed,
+                  "--negatives", leg.negatives, "--natural-share", leg.natural_share)
         if previous:
             step += ["--init", str(previous)]
         steps.append(step)
-        previous = checkpoint(Path(f"runs/release-{i}"), leg.minutes)
+        previous = checkpoint(run_dir(i), leg.minutes)
     return steps
 
 
 def export_steps(r: Recipe) -> list[list[str]]:
-    run = Path(f"runs/release-{len(r.legs)}")
-    return [py("-m", "pipeline.export_copy", "--checkpoint", checkpoint(run, r.legs[-1].minutes), "--out", "assets",
-               "--name", r.name, "--check", "data/copy", "--check-rows", 20, "--curve", run / "curve.json"),
-            py("-m", "pipeline.copy_curve", "calibrate", "--model", "assets", "--rows", "data/eval/calib-600.jsonl"),
-            py("-m", "pipeline.copy_curve", "score", "--model", "assets", "--eval", "data/eval")]
+    return [py("-m", "pipeline.export", "--checkpoint", last_checkpoint(r), "--out", r.model, "--name", r.name)]
 
 
-STAGES = {"data": data_steps, "train": train_steps, "export": export_steps}
+def calibrate_steps(r: Recipe) -> list[list[str]]:
+    return [py("-m", "pipeline.calibrate", "--run", run_dir(len(r.legs)), "--model", r.model)]
+
+
+def eval_steps(r: Recipe) -> list[list[str]]:
+    needle = ["env", f"NEEDLE_TODAY={r.today}", NEEDLE, "eval", "--model", r.model]
+    run = run_dir(len(r.legs))
+    return [needle + [f"data/eval-full/{s}.jsonl" for s in DEV_SPLITS]
+            + ["--json", "--failures", str(run / "dev-failures.jsonl")],
+            needle + [f"data/bfcl-eval/{c}.jsonl" for c in BFCL]
+            + ["--json", "--failures", str(run / "bfcl-failures.jsonl")]]
+
+
+STAGES = {"data": data_steps, "train": train_steps, "export": export_steps, "calibrate": calibrate_steps,
+          "eval": eval_steps}
+NEEDS_RUNTIME = ("calibrate", "eval")
 
 
 def steps(stage: str, recipe: Recipe) -> list[list[str]]:
@@ -101,11 +127,13 @@ def steps(stage: str, recipe: Recipe) -> list[list[str]]:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("stage", choices=[*STAGES, "all"])
+    ap.add_argument("--corpora", type=Path, default=Recipe.corpora,
+                    help="the raw corpora (pipeline.convert --corpora), relative to the checkout")
     ap.add_argument("--print", action="store_true", help="print the commands instead of running them")
     args = ap.parse_args()
-    recipe = Recipe()
-    if args.stage in ("export", "all") and not args.print and not (ROOT / "target/release/needle").exists():
-        raise SystemExit("release: export scores through the runtime: build it first (cargo build --release)")
+    recipe = replace(Recipe(), corpora=args.corpora)
+    if (args.stage in (*NEEDS_RUNTIME, "all") and not args.print and not (ROOT / NEEDLE).exists()):
+        raise SystemExit(f"release: {args.stage} scores through the runtime: build it first (cargo build --release)")
     env = {"PYTHONPATH": str(ROOT / "scripts")}
     for step in steps(args.stage, recipe):
         line = shlex.join(step)

@@ -1,7 +1,7 @@
 """Write the data stats report (docs/data-stats.md): what the training rows are made of (kinds,
-corpora, natural-phrasing share, examples), build_data's stats.json, and the packed splits' tokens.
+corpora, natural-phrasing share, examples) and build_data's stats.json.
 
-    scripts/py -m pipeline.stats --build data/build --pack data/pack --out docs/data-stats.md
+    scripts/py -m pipeline.stats --build data/build --out docs/data-stats.md
 """
 from __future__ import annotations
 
@@ -11,24 +11,9 @@ import random
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
-
 from pipeline.augment import NATURAL_SOURCES
 from pipeline.synth.mined import content_words
 from pipeline.jsonl import read_jsonl
-
-
-def token_stats(npz: Path) -> dict:
-    z = np.load(npz)
-    q = np.diff(z["query_off"])
-    o = np.diff(z["out_off"])
-    tool_len = np.diff(z["tool_off"])
-    per_row_tools = np.add.reduceat(tool_len[z["row_tools"]], z["row_tools_off"][:-1])
-    enc = q + per_row_tools
-    return {"rows": int(len(q)), "distinct_tools": int(len(tool_len)), "query_tokens_mean": float(q.mean()),
-            "tool_tokens_mean": float(tool_len.mean()), "encoder_tokens_per_row_mean": float(enc.mean()),
-            "encoder_tokens_per_row_p95": float(np.percentile(enc, 95)), "output_tokens_mean": float(o.mean()),
-            "output_tokens_max": int(o.max()), "total_tokens": int(enc.sum() + o.sum())}
 
 
 def kind(row: dict) -> str:
@@ -120,15 +105,14 @@ def examples(rows: list[dict], per_kind: int = 12, seed: int = 0) -> list[str]:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", type=Path, required=True)
-    ap.add_argument("--pack", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     build = json.loads((args.build / "stats.json").read_text())
     conv_report = args.build.parent / "converted" / "report.json"
     train = read_jsonl(args.build / "train.jsonl")
     lines = ["# Training data statistics", "",
-             f"Produced by `scripts/py -m pipeline.stats --build {args.build} --pack {args.pack}` from the output of "
-             "pipeline.build_data and pipeline.pack. Sources and licences: `docs/data-sources.md`.", "",
+             f"Produced by `scripts/py -m pipeline.stats --build {args.build}` from the output of "
+             "pipeline.build_data. Sources and licences: `docs/data-sources.md`.", "",
              f"Tools: {build['tools_train']} for training, {build['tools_held_out']} held out "
              f"({build['holdout_percent']}% by name hash; their rows form `dev_unseen`).", ""]
     lines += composition(train, build)
@@ -139,11 +123,6 @@ def main():
                   f"- tools per row: {json.dumps(s['tools_per_row'])}",
                   f"- distinct gold tools: {s['distinct_gold_tools']}", "", "| source | rows |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in s["by_source"].items()]
-        npz = args.pack / f"{split}.npz"
-        if npz.exists():
-            t = token_stats(npz)
-            lines += ["", "Tokens (after packing; rows too long for the decoder are dropped there):", ""]
-            lines += [f"- {k}: {v:.1f}" if isinstance(v, float) else f"- {k}: {v}" for k, v in t.items()]
         lines.append("")
     if conv_report.exists():
         lines += ["## Converters", "", "```json", conv_report.read_text().strip(), "```", ""]

@@ -1,6 +1,5 @@
 //! The `needle` binary itself, spawned as a user would run it: cold start to first answer
-//! (one-shot mode) and a pipe-mode run, each with its wall time and peak RSS (`wait4`). The
-//! children use a temporary tool cache, never the user's.
+//! (one-shot mode) and a pipe-mode run, each with its wall time and peak RSS (`wait4`).
 
 use std::io::Write;
 use std::path::Path;
@@ -16,16 +15,12 @@ use crate::tools::Tool;
 
 /// What the children measured.
 pub struct ChildStats {
-    /// One-shot, 20 tools, the tool cache emptied before every run (a tool set never seen).
-    pub cold_uncached: Vec<f64>,
-    pub cold_uncached_rss: u64,
-    /// One-shot, 20 tools, the tool cache filled by the runs before (the everyday case).
+    /// One-shot, 20 tools.
     pub cold: Vec<f64>,
     pub cold_rss: u64,
     /// One-shot, the first tool alone.
     pub cold1: Vec<f64>,
-    /// One-shot, 200 tools: the first run with them, then with the cache filled.
-    pub cold200_first: f64,
+    /// One-shot, 200 tools.
     pub cold200: Vec<f64>,
     pub cold200_rss: u64,
     /// A pipe-mode child answering `--lines` lines with the 20 tools.
@@ -61,27 +56,24 @@ fn timed_child(mut cmd: Command, stdin_text: Option<&str>) -> Result<(f64, u64, 
     Ok((ms, usage.ru_maxrss as u64, code))
 }
 
-fn child_base(eargs: &EngineArgs, model_dir: &Path, tools: &Path, cache: &Path) -> Result<Command> {
+fn child_base(eargs: &EngineArgs, model_dir: &Path, tools: &Path) -> Result<Command> {
     let mut c = Command::new(std::env::current_exe()?);
-    c.arg("--model").arg(model_dir).arg("--tools").arg(tools).arg("--tool-cache").arg(cache);
+    c.arg("--model").arg(model_dir).arg("--tools").arg(tools);
     if let Some(n) = eargs.threads {
         c.arg("--threads").arg(n.to_string());
     }
     if let Some(p) = &eargs.ort_lib {
         c.arg("--ort-lib").arg(p);
     }
-    if eargs.no_constrain {
-        c.arg("--no-constrain");
-    }
     Ok(c)
 }
 
 /// Runs every child. Call it first, while the bench process is still small: a forked child's
 /// peak RSS (wait4's ru_maxrss) includes the parent's image it started from.
-pub fn measure(args: &BenchArgs, eargs: &EngineArgs, model_dir: &Path, inputs: &Inputs, cache: &Path) -> Result<ChildStats> {
+pub fn measure(args: &BenchArgs, eargs: &EngineArgs, model_dir: &Path, inputs: &Inputs) -> Result<ChildStats> {
     let query = &inputs.queries[0];
     let one_shot = |tools: &Path| -> Result<(f64, u64)> {
-        let mut c = child_base(eargs, model_dir, tools, cache)?;
+        let mut c = child_base(eargs, model_dir, tools)?;
         c.arg("--").arg(query);
         let (ms, rss, code) = timed_child(c, None)?;
         if code != 0 && code != 1 {
@@ -90,13 +82,6 @@ pub fn measure(args: &BenchArgs, eargs: &EngineArgs, model_dir: &Path, inputs: &
         Ok((ms, rss))
     };
     let runs = args.cold_runs.max(1);
-    let (mut cold_uncached, mut cold_uncached_rss) = (Vec::new(), 0u64);
-    for _ in 0..runs {
-        let _ = std::fs::remove_dir_all(cache);
-        let (ms, rss) = one_shot(&inputs.tools_path)?;
-        cold_uncached.push(ms);
-        cold_uncached_rss = cold_uncached_rss.max(rss);
-    }
     let (mut cold, mut cold_rss) = (Vec::new(), 0u64);
     for _ in 0..runs {
         let (ms, rss) = one_shot(&inputs.tools_path)?;
@@ -115,7 +100,6 @@ pub fn measure(args: &BenchArgs, eargs: &EngineArgs, model_dir: &Path, inputs: &
     }
     let _ = std::fs::remove_file(&one);
     let all = temp_file("200tools", &inputs.tools200)?;
-    let cold200_first = one_shot(&all)?.0;
     let (mut cold200, mut cold200_rss) = (Vec::new(), 0u64);
     for _ in 0..runs {
         let (ms, rss) = one_shot(&all)?;
@@ -125,14 +109,11 @@ pub fn measure(args: &BenchArgs, eargs: &EngineArgs, model_dir: &Path, inputs: &
     let _ = std::fs::remove_file(&all);
     let lines = args.lines.max(1);
     let text: String = (0..lines).map(|i| format!("{}\n", inputs.queries[i % inputs.queries.len()])).collect();
-    let (pipe_ms, pipe_rss, _) = timed_child(child_base(eargs, model_dir, &inputs.tools_path, cache)?, Some(&text))?;
+    let (pipe_ms, pipe_rss, _) = timed_child(child_base(eargs, model_dir, &inputs.tools_path)?, Some(&text))?;
     Ok(ChildStats {
-        cold_uncached,
-        cold_uncached_rss,
         cold,
         cold_rss,
         cold1,
-        cold200_first,
         cold200,
         cold200_rss,
         pipe_ms,
@@ -142,47 +123,30 @@ pub fn measure(args: &BenchArgs, eargs: &EngineArgs, model_dir: &Path, inputs: &
 }
 
 impl ChildStats {
-    /// The table rows of the children. `tool_cache`: whether the model has one (format 2);
-    /// without it the filled and empty cache runs are the same thing.
-    pub fn rows(&self, tool_cache: bool) -> String {
+    /// The table rows of the children.
+    pub fn rows(&self) -> String {
         let mut o = String::new();
         let min = self.cold.iter().copied().fold(f64::INFINITY, f64::min);
         let max = self.cold.iter().copied().fold(0.0, f64::max);
-        let filled = if tool_cache { "tool cache filled" } else { "no tool cache in this format" };
         o += &format!(
-            "| cold start to first answer (one-shot child, 20 tools, {filled}; median of {}) | {} ms (min {}, max {}) | <= 300 ms: {} |\n",
+            "| cold start to first answer (one-shot child, 20 tools; median of {}) | {} ms (min {}, max {}) | <= 300 ms: {} |\n",
             self.cold.len(),
             f1(median(&self.cold)),
             f1(min),
             f1(max),
             mark(median(&self.cold) <= 300.0)
         );
-        if tool_cache {
-            o += &format!(
-                "| cold start, first run with these 20 tools (empty tool cache; median of {}) | {} ms | |\n",
-                self.cold_uncached.len(),
-                f1(median(&self.cold_uncached))
-            );
-        }
         o += &format!("| cold start, 1 tool (median) | {} ms | |\n", f1(median(&self.cold1)));
-        let how = if tool_cache { "one-shot loads the request's shortlist; cache filled, median; first run" } else { "one-shot loads and encodes the request's shortlist; median; first run" };
         o += &format!(
-            "| cold start, 200 tools ({how}) | {} ms, peak RSS {:.1} MiB; {} ms | |\n",
+            "| cold start, 200 tools (median) | {} ms, peak RSS {:.1} MiB | |\n",
             f1(median(&self.cold200)),
-            self.cold200_rss as f64 / 1024.0,
-            f1(self.cold200_first)
+            self.cold200_rss as f64 / 1024.0
         );
         o += &format!(
             "| peak RSS, one-shot child (20 tools) | {:.1} MiB | <= 150 MiB: {} |\n",
             self.cold_rss as f64 / 1024.0,
             mark(self.cold_rss as f64 / 1024.0 <= 150.0)
         );
-        if tool_cache {
-            o += &format!(
-                "| peak RSS, one-shot child, empty tool cache (20 tools) | {:.1} MiB | |\n",
-                self.cold_uncached_rss as f64 / 1024.0
-            );
-        }
         o += &format!(
             "| peak RSS, pipe child (20 tools, {} lines; {} ms wall) | {:.1} MiB | <= 150 MiB: {} |\n",
             self.lines,
@@ -195,10 +159,9 @@ impl ChildStats {
 
     pub fn to_json(&self) -> Value {
         json!({
-            "cold_start_ms": self.cold, "cold_start_uncached_ms": self.cold_uncached, "cold_start_1tool_ms": self.cold1,
-            "cold_start_200tools_ms": self.cold200, "cold_start_200tools_first_ms": self.cold200_first,
+            "cold_start_ms": self.cold, "cold_start_1tool_ms": self.cold1, "cold_start_200tools_ms": self.cold200,
             "peak_rss_kib_200tools_one_shot": self.cold200_rss,
-            "peak_rss_kib": {"one_shot": self.cold_rss, "one_shot_uncached": self.cold_uncached_rss, "pipe": self.pipe_rss},
+            "peak_rss_kib": {"one_shot": self.cold_rss, "pipe": self.pipe_rss},
             "pipe_wall_ms": self.pipe_ms,
         })
     }

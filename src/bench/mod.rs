@@ -1,31 +1,18 @@
 //! `needle bench`: speed and footprint in one run (docs/performance.md).
 //!
 //! Measures, on this machine and this model:
-//! - per-line latency (median, p95) of the default decoding (schema-constrained, jump-forward,
-//!   unless `--no-constrain`) with 1, 20 and 200 tools loaded, in process, the way pipe mode
-//!   answers a line (`predict` plus writing the JSON line), with tokens (format 3: actions) and
-//!   decoder calls per line, and the same 20 tools unconstrained;
-//! - tool-loading time (encoding every tool; the in-process engine has no tool cache) for each
-//!   set;
-//! - decoder tokens per second: tokens (emitted + `eos`) over the decode part of the line
-//!   (line time minus the query's encoder pass, timed separately on the same query);
+//! - per-line latency (median, p95) with 1, 20 and 200 tools loaded, in process, the way pipe
+//!   mode answers a line (`predict` plus writing the JSON line): per line one bi-encoder pass
+//!   over the request (timed alone too, "query encode") and one batch of `k` cross-encoder
+//!   passes;
+//! - tool-loading time (each tool's bi-encoder vector, computed once when it is loaded);
 //! - cold start to first answer and peak RSS: the `needle` binary itself, spawned (`children`);
 //! - model file sizes.
-//!
-//! Format 2 models (`seq2seq`) add the shortlist rows, the tool cache, the FLOP and
-//! memory-traffic floors of a line (`machine`) and, with `--baselines`,
-//! `scripts/bench_baselines.py` (Python onnxruntime without KV cache that re-encodes all tools
-//! every line; PyTorch eager) on the same token ids. Format 3 models (`copy`) have no tool
-//! cache, shortlist or baselines yet.
 //!
 //! The 200-tool set: the tool file's tools, then the tools of `--more-tools` until there are 200;
 //! 1 tool: the file's first tool.
 
 mod children;
-mod copy;
-mod extract;
-mod machine;
-mod seq2seq;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,11 +21,11 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
-use crate::any_engine::AnyEngine;
 use crate::cli::EngineArgs;
 use crate::tools::{self, Tool};
 use crate::InputError;
-pub use machine::{line_bytes, line_flops};
+use needle_core::engine::Engine;
+use needle_core::model::sequence::request_ids;
 
 /// Arguments of `needle bench`.
 #[derive(clap::Args, Debug, Clone)]
@@ -59,17 +46,6 @@ pub struct BenchArgs {
     /// Child processes for the cold-start measurement (median reported).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub cold_runs: usize,
-    /// Also run scripts/bench_baselines.py (Python onnxruntime without KV cache, PyTorch eager)
-    /// on the same inputs and report the ratios. Needs scripts/setup's .venv.
-    #[arg(long)]
-    pub baselines: bool,
-    /// Lines per baseline (each also stops after about 40 s).
-    #[arg(long, value_name = "N", default_value_t = 20)]
-    pub baseline_lines: usize,
-    /// PyTorch checkpoint of the model for the eager baseline (default: runs/release/model.pt;
-    /// skipped when its config does not match the model's).
-    #[arg(long, value_name = "FILE")]
-    pub checkpoint: Option<PathBuf>,
     /// Also write every number as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -112,9 +88,6 @@ fn p95(v: &[f64]) -> f64 {
     s[i]
 }
 
-fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len().max(1) as f64
-}
 
 /// The large tool set: `base`, then tools of `more` (in order) until `n`.
 pub fn large_tool_set(base: &[Tool], more: &[Tool], n: usize) -> Result<Vec<Tool>> {
@@ -130,96 +103,38 @@ pub fn large_tool_set(base: &[Tool], more: &[Tool], n: usize) -> Result<Vec<Tool
 struct LineStats {
     label: String,
     tools: usize,
-    /// Memory rows of the loaded tools (format 3: encoded tool pieces).
-    rows: usize,
+    /// Tokens of the loaded tools' texts (what the bi-encoder read to load them).
+    tool_tokens: usize,
     load_ms: f64,
     ms: Vec<f64>,
-    /// Query encoder pass, timed separately on the same query.
+    /// The request's bi-encoder pass, timed separately on the same request.
     enc_ms: Vec<f64>,
-    /// Emitted tokens (format 3: actions) + eos (= decoder positions fed, bos included).
-    tokens: Vec<f64>,
-    steps: Vec<f64>,
-    forced: Vec<f64>,
-    /// The query's length in encoder tokens (format 3: pieces).
-    query_len: Vec<f64>,
     errors: usize,
-    /// FLOPs of a line (format 2 only, `machine::line_flops`).
-    flops: Vec<f64>,
-    /// Bytes a line must read from memory (format 2 only, `machine::line_bytes`).
-    bytes: Vec<f64>,
 }
 
 impl LineStats {
-    fn new(label: &str, tools: usize, rows: usize, load_ms: f64) -> LineStats {
-        LineStats {
-            label: label.to_string(),
-            tools,
-            rows,
-            load_ms,
-            ms: vec![],
-            enc_ms: vec![],
-            tokens: vec![],
-            steps: vec![],
-            forced: vec![],
-            query_len: vec![],
-            errors: 0,
-            flops: vec![],
-            bytes: vec![],
-        }
-    }
-
-    /// Decoding time of all lines: each line minus its query's encoder pass.
-    fn decode_ms(&self) -> f64 {
-        self.ms.iter().zip(&self.enc_ms).map(|(a, b)| (a - b).max(0.0)).sum()
-    }
-
-    fn decode_tok_per_s(&self) -> f64 {
-        self.tokens.iter().sum::<f64>() / (self.decode_ms() / 1e3)
-    }
-
-    /// Decoding time per decoder call.
-    fn ms_per_decoder_call(&self) -> f64 {
-        self.decode_ms() / self.steps.iter().sum::<f64>().max(1.0)
-    }
-
-    /// The per-line table; `flops`: with the GFLOP column (format 2).
-    fn table(sets: &[&LineStats], flops: bool) -> String {
-        let unit = if flops { "tokens" } else { "actions" };
-        let mut o = format!(
-            "| tool set | memory rows | tool loading ms | per line median ms | p95 ms | {unit}/line | decoder calls/line | query encode ms | decoder {unit}/s |{}\n",
-            if flops { " GFLOP/line |" } else { "" }
-        );
-        o += &format!("|---|---|---|---|---|---|---|---|---|{}\n", if flops { "---|" } else { "" });
+    fn table(sets: &[&LineStats]) -> String {
+        let mut o = "| tool set | tool tokens | tool loading ms | per line median ms | p95 ms | request encode ms |\n".to_string();
+        o += "|---|---|---|---|---|---|\n";
         for s in sets {
             o += &format!(
-                "| {} | {} | {} | {} | {} | {:.1} | {:.1} | {} | {:.0} |",
+                "| {} | {} | {} | {} | {} | {} |\n",
                 s.label,
-                s.rows,
+                s.tool_tokens,
                 f1(s.load_ms),
                 f1(median(&s.ms)),
                 f1(p95(&s.ms)),
-                mean(&s.tokens),
-                mean(&s.steps),
                 f1(median(&s.enc_ms)),
-                s.decode_tok_per_s(),
             );
-            if flops {
-                o += &format!(" {:.2} |", median(&s.flops) / 1e9);
-            }
-            o += "\n";
         }
         o
     }
 
     fn to_json(&self) -> Value {
         json!({
-            "label": self.label, "tools": self.tools, "memory_rows": self.rows, "tool_load_ms": self.load_ms,
+            "label": self.label, "tools": self.tools, "tool_tokens": self.tool_tokens, "tool_load_ms": self.load_ms,
             "lines": self.ms.len(), "median_ms": median(&self.ms), "p95_ms": p95(&self.ms),
-            "mean_tokens": mean(&self.tokens), "mean_decoder_calls": mean(&self.steps),
-            "mean_forced_tokens": mean(&self.forced), "query_encode_median_ms": median(&self.enc_ms),
-            "decoder_tokens_per_s": self.decode_tok_per_s(), "ms_per_decoder_call": self.ms_per_decoder_call(), "errors": self.errors,
-            "median_gflop_per_line": median(&self.flops) / 1e9,
-            "median_mb_per_line": median(&self.bytes) / 1e6,
+            "request_encode_median_ms": median(&self.enc_ms), "errors": self.errors,
         })
     }
 }
@@ -246,50 +161,30 @@ fn self_hwm_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// What `run_lines` needs of an engine (format 2: `seq2seq`, format 3: `copy`).
-trait Measured {
-    /// Replaces the loaded tools (encoding each); returns the memory rows they make.
-    fn load_tools(&mut self, tools: Vec<Tool>) -> Result<usize>;
-    fn predict(&mut self, query: &str) -> Result<crate::decode::Prediction>;
-    /// The query's encoder pass alone; returns the query's length in tokens.
-    fn encode_query(&mut self, query: &str) -> Result<usize>;
-    /// Tokens (or actions) a line may write: what a failed line counts as.
-    fn max_output(&self) -> usize;
-}
-
-/// Loads `set` (timed), then answers `lines` queries the way pipe mode does (predict, then
-/// write the JSON line) after one warm-up line, and times each query's encoder pass alone, to
-/// split a line into encode and decode.
-fn run_lines(engine: &mut impl Measured, label: &str, set: &[Tool], queries: &[String], lines: usize) -> Result<LineStats> {
-    engine.load_tools(Vec::new())?;
+/// Loads `set` (timed), then answers `lines` requests the way pipe mode does (predict, then
+/// write the JSON line) after one warm-up line, and times each request's bi-encoder pass alone.
+fn run_lines(engine: &mut Engine, label: &str, set: &[Tool], queries: &[String], lines: usize) -> Result<LineStats> {
+    engine.set_tools(Vec::new())?;
     let t0 = Instant::now();
-    let rows = engine.load_tools(set.to_vec())?;
-    let mut st = LineStats::new(label, set.len(), rows, t0.elapsed().as_secs_f64() * 1e3);
+    engine.set_tools(set.to_vec())?;
+    let load_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let mut st = LineStats { label: label.to_string(), tools: set.len(), tool_tokens: engine.last_encode.rows, load_ms,
+                             ms: vec![], enc_ms: vec![], errors: 0 };
     // The warm-up line (first-run allocations of ONNX Runtime) is not counted.
     let _ = engine.predict(&queries[0]);
-    let max = engine.max_output();
     let mut sink = std::io::sink();
     for i in 0..lines {
         let q = &queries[i % queries.len()];
         let t = Instant::now();
-        let (tokens, steps, forced) = match engine.predict(q) {
-            Ok(p) => {
-                writeln!(sink, "{}", serde_json::to_string(&Value::Array(p.calls))?)?;
-                (p.tokens.len() + 1, p.steps, p.forced)
-            }
-            Err(_) => {
-                st.errors += 1;
-                (max, max, 0)
-            }
-        };
+        match engine.predict(q) {
+            Ok(p) => writeln!(sink, "{}", serde_json::to_string(&Value::Array(p.calls))?)?,
+            Err(_) => st.errors += 1,
+        }
         st.ms.push(t.elapsed().as_secs_f64() * 1e3);
         let te = Instant::now();
-        let query_len = engine.encode_query(q)?;
+        let ids = request_ids(&engine.model.tokenizer, q.trim())?;
+        engine.model.encode(&[&ids])?;
         st.enc_ms.push(te.elapsed().as_secs_f64() * 1e3);
-        st.tokens.push(tokens as f64);
-        st.steps.push(steps as f64);
-        st.forced.push(forced as f64);
-        st.query_len.push(query_len as f64);
     }
     Ok(st)
 }
@@ -332,36 +227,86 @@ impl Inputs {
 }
 
 pub fn run(args: &BenchArgs, eargs: &EngineArgs) -> Result<()> {
-    let model_dir = crate::model::locate_model_dir(eargs.model.as_deref())?;
+    let model_dir = crate::onnx::locate_model_dir(eargs.model.as_deref())?;
     let inputs = Inputs::load(args)?;
     eprintln!("needle bench: model {}, {} lines per tool set", model_dir.display(), args.lines.max(1));
     eprintln!("needle bench: cold start ...");
-    let cache = std::env::temp_dir().join(format!("needle-bench-cache-{}", std::process::id()));
-    let measured = (|| {
-        let children = children::measure(args, eargs, &model_dir, &inputs, &cache)?;
-        let t0 = Instant::now();
-        let mut loaded = crate::load_engine(eargs, Vec::new(), false)?;
-        let model_load_ms = t0.elapsed().as_secs_f64() * 1e3;
-        let (table, mut numbers) = match &mut loaded {
-            AnyEngine::Seq2Seq(engine) => {
-                seq2seq::measure(args, eargs.threads, &model_dir, engine, &inputs, &children, &cache, model_load_ms)?
-            }
-            AnyEngine::Copy(engine) => copy::measure(args, eargs.threads, &model_dir, engine, &inputs, &children, model_load_ms)?,
-            AnyEngine::Extract(engine) => {
-                extract::measure(args, eargs.threads, &model_dir, engine, &inputs, &children, model_load_ms)?
-            }
-        };
-        if let (Some(all), Value::Object(kids)) = (numbers.as_object_mut(), children.to_json()) {
-            all.extend(kids);
-        }
-        Ok::<_, anyhow::Error>((table, numbers))
-    })();
-    let _ = std::fs::remove_dir_all(&cache);
-    let (table, numbers) = measured?;
+    let children = children::measure(args, eargs, &model_dir, &inputs)?;
+    let t0 = Instant::now();
+    let mut engine = crate::load_engine(eargs, Vec::new(), false)?;
+    let model_load_ms = t0.elapsed().as_secs_f64() * 1e3;
+    let (table, mut numbers) = measure(args, eargs.threads, &model_dir, &mut engine, &inputs, &children, model_load_ms)?;
+    if let (Some(all), Value::Object(kids)) = (numbers.as_object_mut(), children.to_json()) {
+        all.extend(kids);
+    }
     print!("{table}");
     std::io::stdout().flush()?;
     if let Some(p) = &args.json {
         std::fs::write(p, serde_json::to_string_pretty(&numbers)?)?;
     }
     Ok(())
+}
+
+/// Measures the loaded engine; returns the table and its numbers as JSON.
+fn measure(
+    args: &BenchArgs,
+    threads: Option<u16>,
+    model_dir: &Path,
+    engine: &mut Engine,
+    inputs: &Inputs,
+    children: &children::ChildStats,
+    model_load_ms: f64,
+) -> Result<(String, Value)> {
+    let (queries, lines) = (&inputs.queries, args.lines.max(1));
+    let mut sets = Vec::new();
+    for (label, set) in [("1 tool", &inputs.tools1), ("20 tools", &inputs.tools20), ("200 tools", &inputs.tools200)] {
+        eprintln!("needle bench: {label} ...");
+        sets.push(run_lines(engine, label, set, queries, lines)?);
+    }
+    let bench_hwm = self_hwm_kib();
+    let man = engine.model.manifest.clone();
+    let size = |f: &str| std::fs::metadata(model_dir.join(f)).map(|m| m.len()).unwrap_or(0);
+    let files = [&man.files.encoder, &man.files.heads, &man.files.tokenizer];
+    let bytes: Vec<u64> = files.iter().map(|f| size(f)).collect();
+    let (s1, s20, s200) = (&sets[0], &sets[1], &sets[2]);
+    let growth = (median(&s200.ms) / median(&s20.ms) - 1.0) * 100.0;
+    let threads_text = threads.map_or("ONNX Runtime default".to_string(), |n| n.to_string());
+    let mut o = format!(
+        "model {} ({}): bi-encoder shortlist of {} tools, one cross-encoder pass each; intra-op threads: {threads_text}; {} CPU(s)\n\n",
+        man.name,
+        model_dir.display(),
+        man.k,
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+    );
+    let all: Vec<&LineStats> = sets.iter().collect();
+    o += &LineStats::table(&all);
+    o += "\n| measure | result | target |\n|---|---|---|\n";
+    o += &format!("| per line, 20 tools (median) | {} ms ({} errors) | |\n", f1(median(&s20.ms)), s20.errors);
+    o += &format!("| per line, 200 tools (median) | {} ms | |\n", f1(median(&s200.ms)));
+    o += &format!("| growth 20 -> 200 tools (median) | {growth:+.1}% | |\n");
+    o += &format!("| per line, 1 tool (median) | {} ms | |\n", f1(median(&s1.ms)));
+    o += &children.rows();
+    o += &format!("| model load in process (ONNX Runtime + sessions + tokenizer) | {} ms | |\n", f1(model_load_ms));
+    o += &format!(
+        "| tool loading (bi-encoder vectors) 1 / 20 / 200 tools | {} / {} / {} ms | |\n",
+        f1(s1.load_ms),
+        f1(s20.load_ms),
+        f1(s200.load_ms)
+    );
+    if let Some(h) = bench_hwm {
+        o += &format!("| peak RSS, this bench process (all sets, 200 tools included) | {:.1} MiB | |\n", h as f64 / 1024.0);
+    }
+    let mib = |b: u64| b as f64 / 1048576.0;
+    o += &format!(
+        "| model files (encoder + heads + tokenizer) | {:.1} MiB ({}) | |\n",
+        mib(bytes.iter().sum()),
+        bytes.iter().map(|&b| format!("{:.1}", mib(b))).collect::<Vec<_>>().join(" + ")
+    );
+    let v = json!({
+        "model": man.name, "model_dir": model_dir, "format_version": man.format_version, "threads": threads, "k": man.k,
+        "sets": all.iter().map(|s| s.to_json()).collect::<Vec<_>>(),
+        "growth_20_to_200_pct": growth, "model_load_ms": model_load_ms, "peak_rss_kib_bench": bench_hwm,
+        "model_bytes": files.iter().zip(&bytes).map(|(f, b)| (f.to_string(), json!(b))).collect::<serde_json::Map<_, _>>(),
+    });
+    Ok((o, v))
 }

@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use tokio::sync::oneshot;
 
 use crate::cli::EngineArgs;
-use needle_core::decode::Prediction;
+use needle_core::calls::Prediction;
 use needle_core::tools::Tool;
 
 /// A set of tools as a request brings it: `key` is its exact JSON text, so a worker whose engine

@@ -188,7 +188,7 @@ def test_build_data_keeps_dev_rows_and_tools_out_of_training(tmp_path: Path):
             assert (tool_key(r["answers"][0]["name"]), r["query"].split(" number ")[-1]) not in dev_frames
     # The report of what training is made of (pipeline.stats) reads the same build.
     report = tmp_path / "data-stats.md"
-    subprocess.run([sys.executable, "-m", "pipeline.stats", "--build", str(out), "--pack", str(tmp_path / "no-pack"),
+    subprocess.run([sys.executable, "-m", "pipeline.stats", "--build", str(out),
                     "--out", str(report)], check=True, capture_output=True)
     text = report.read_text()
     assert "Data version 2" in text and "### relex" in text and "| relex |" in text

@@ -1,6 +1,6 @@
-"""Format 4's sequence and labels (pipeline.extract) on small real cases, with MiniLM's tokenizer."""
-from pipeline.extract.labels import ABSENT, ENUM, FALSE, SPAN, TRUE, UNKNOWN, B, I, O, label_pair
-from pipeline.extract.sequence import PARAM, encode_pair, params_of
+"""Format 4's sequence and labels (pipeline.sequence, pipeline.labels) on small real cases, with MiniLM's tokenizer."""
+from pipeline.labels import ABSENT, ENUM, FALSE, SPAN, TRUE, UNKNOWN, B, I, O, label_pair
+from pipeline.sequence import PARAM, encode_pair, params_of
 from pipeline.minilm import tokenizer
 
 TOOL = {"name": "send_money", "description": "Send money",
@@ -68,7 +68,7 @@ def _tool(name):
 
 
 def test_held_out_tools_are_rare_ones_chosen_by_name():
-    from pipeline.extract.train import HELD_OUT_MAX_ROWS, held_out_names
+    from pipeline.train import HELD_OUT_MAX_ROWS, held_out_names
     common = [{"query": "q", "tools": [_tool("common")], "answers": [{"name": "common", "arguments": {}}]}] * (HELD_OUT_MAX_ROWS + 1)
     rare = [{"query": "q", "tools": [_tool(f"rare_{i}")], "answers": [{"name": f"rare_{i}", "arguments": {}}]} for i in range(2000)]
     held = held_out_names(common + rare, 0.05)
@@ -79,7 +79,7 @@ def test_held_out_tools_are_rare_ones_chosen_by_name():
 
 def test_negatives_are_the_rows_own_tools_then_random_pool_tools():
     import random
-    from pipeline.extract.train import pairs_of
+    from pipeline.train import pairs_of
     pool = [_tool("get_weather")]
     row = {"query": "book a hotel in Rome", "tools": [_tool("book_hotel"), _tool("set_alarm")],
            "answers": [{"name": "book_hotel", "arguments": {}}]}

@@ -1,6 +1,6 @@
-"""`needle serve` driven by the real `openai` client and raw HTTP (httpx), with the format 3
-model: the OpenAI wire format, tool_choice, streaming, errors and limits, keys, and a
-bounded load test, with the shipped model (assets/). docs/serve.md is what these check."""
+"""`needle serve` driven by the real `openai` client and raw HTTP (httpx), with the shipped model
+(assets/): the OpenAI wire format, tool_choice, streaming, errors and limits, keys, and a bounded
+load test. docs/serve.md is what these check."""
 from __future__ import annotations
 
 import json
@@ -190,7 +190,7 @@ def test_calls_endpoint_matches_one_shot_mode(tmp_path):
     with Server() as s:
         for q in queries:
             served = httpx.post(s.url + "/v1/calls", json={"query": q, "tools": TOOLS}).json()
-            one = subprocess.run([str(NEEDLE), "--model", str(MODEL), "--tool-cache", "off", "--tools", str(path), q],
+            one = subprocess.run([str(NEEDLE), "--model", str(MODEL), "--tools", str(path), q],
                                  cwd=ROOT, capture_output=True, text=True, timeout=60)
             assert json.loads(one.stdout) == served["calls"], q
 

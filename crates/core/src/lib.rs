@@ -1,24 +1,23 @@
-//! needle's engine, without a command-line front end (no clap, indicatif or rustyline): tool
-//! files (`tools`), what both model formats' decoding shares (`decode`), schema-constrained
-//! decoding (`constrain`), format 2 (`render`, `model`, `engine`, `shortlist`, `tool_cache`),
-//! format 3 (`copy_model`, `copy_engine`), either by the manifest (`any_engine`), finding ONNX
-//! Runtime (`ort_lib`) and scoring against BFCL's rules (`eval`). The `needle` crate (the
-//! repository's root) is the command-line tool over it.
+//! needle's engine, without a command-line front end (no clap, indicatif or rustyline). A
+//! request's path through it:
+//! - `tools`: tool files read, checked and normalised into [`tools::Tool`]s;
+//! - `model`: the model directory (model format 4, docs/model-format.md): the request and a
+//!   tool as one sequence (`model::sequence`), the encoder and heads graphs, run through ONNX
+//!   Runtime (`onnx`, found by `ort_lib`);
+//! - `engine`: which tools to call, how often, and which words of the request fill each
+//!   parameter (`engine::arguments`);
+//! - `values`: those words turned into the value the parameter's schema means;
+//! - `calls`: the calls validated against their tools' schemas, as a [`calls::Prediction`];
+//! - `eval`: scoring against BFCL's rules (`needle eval`).
+//! The `needle` crate (the repository's root) is the command-line tool over it.
 
-pub mod any_engine;
-pub mod constrain;
-pub mod copy_engine;
-pub mod copy_model;
-pub mod decode;
+pub mod calls;
 pub mod engine;
 pub mod eval;
-pub mod extract;
 pub mod memo;
 pub mod model;
+pub mod onnx;
 pub mod ort_lib;
-pub mod render;
-pub mod shortlist;
-pub mod tool_cache;
 pub mod tools;
 pub mod values;
 
@@ -54,15 +53,3 @@ impl fmt::Display for InputError {
 }
 
 impl std::error::Error for InputError {}
-
-/// The first `max` bytes of `text` (cut back to a character boundary), and whether it was cut.
-pub(crate) fn cap_text(text: &str, max: usize) -> (&str, bool) {
-    if text.len() <= max {
-        return (text, false);
-    }
-    let mut cut = max;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    (&text[..cut], true)
-}

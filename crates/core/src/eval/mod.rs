@@ -7,9 +7,6 @@
 //! scores the calls with [`score::check_row`], a mirror of BFCL's AST checker; failed rows can go
 //! to a writer as JSON lines (model output and reason). Rules and reproduction: docs/accuracy.md.
 //!
-//! Decoding is schema-constrained like the CLI's (the engine's default); the global
-//! `--no-constrain` flag (`needle eval --no-constrain FILE...`) scores free decoding instead.
-//!
 //! The engine is reached through the [`Predictor`] trait so that the driver is testable without a
 //! model; the `impl Predictor` adapters below are the only engine-specific code.
 
@@ -33,7 +30,7 @@ pub use tally::{Accumulator, CategoryScore};
 /// What the model produced for one query.
 #[derive(Debug, Clone)]
 pub struct Prediction {
-    /// The decoded text, as generated.
+    /// The model's calls as JSON text (before validation).
     pub raw: String,
     /// The calls as `{name, arguments}` objects, or why `raw` is not a call array.
     pub calls: Result<Vec<Value>, String>,
@@ -64,42 +61,17 @@ pub trait Predictor {
     fn predict(&mut self, query: &str) -> Result<Prediction>;
 }
 
-/// The real engine. BFCL scores what the model wrote, so `calls` is the parsed raw output (calls
-/// that needle's schema validation would drop included); `printed` is what the CLI would print.
-/// An output that is not a call array (`OutputError`, e.g. no `eos` within the token budget) is
-/// an unparseable prediction, not an engine failure.
+/// The real engine. BFCL scores what the model wrote, so `calls` is every call the engine made
+/// (calls that needle's schema validation drops included); `printed` is what the CLI prints.
 impl Predictor for crate::engine::Engine {
     fn set_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
         crate::engine::Engine::set_tools(self, tools)
     }
 
     fn predict(&mut self, query: &str) -> Result<Prediction> {
-        prediction_of(crate::engine::Engine::predict(self, query))
-    }
-}
-
-/// Either model format, as the CLI loads it.
-impl Predictor for crate::any_engine::AnyEngine {
-    fn set_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
-        crate::any_engine::AnyEngine::set_tools(self, tools)
-    }
-
-    fn predict(&mut self, query: &str) -> Result<Prediction> {
-        prediction_of(crate::any_engine::AnyEngine::predict(self, query))
-    }
-}
-
-fn prediction_of(result: Result<crate::decode::Prediction>) -> Result<Prediction> {
-    match result {
-        Ok(p) => {
-            let mut pred = Prediction::from_raw(p.raw_text);
-            pred.printed = Some(p.calls);
-            Ok(pred)
-        }
-        Err(e) => match e.downcast_ref::<crate::decode::OutputError>() {
-            Some(oe) => Ok(Prediction { raw: oe.raw_text.clone(), calls: Err(oe.reason.clone()), printed: None }),
-            None => Err(e),
-        },
+        let p = crate::engine::Engine::predict(self, query)?;
+        let raw = serde_json::to_string(&p.proposed)?;
+        Ok(Prediction { raw, calls: Ok(p.proposed), printed: Some(p.calls) })
     }
 }
 

@@ -155,9 +155,8 @@ pub fn normalize_entry(entry: &Value, file: &str, pointer: &str) -> Result<Tool,
             format!("invalid JSON Schema: {e}"),
         )
     })?;
-    let normalised = json!({"name": name, "description": description, "parameters": parameters});
-    if let Some((pointer, reason)) = crate::constrain::uncallable(&normalised) {
-        return Err(err(format!("{params_ptr}{pointer}"), format!("this tool can never be called: {reason}")));
+    if depth(&parameters) > MAX_SCHEMA_DEPTH {
+        return Err(err(params_ptr.clone(), format!("the parameters nest more than {MAX_SCHEMA_DEPTH} JSON levels deep")));
     }
     Ok(Tool {
         name,
@@ -166,6 +165,20 @@ pub fn normalize_entry(entry: &Value, file: &str, pointer: &str) -> Result<Tool,
         origin: format!("{file}#{pointer}"),
         validator: Arc::new(validator),
     })
+}
+
+/// How deep a tool's parameters may nest, in JSON levels (objects and arrays; a property is two:
+/// `properties` and its schema). Deeper schemas are refused: no request fills them, and
+/// walking them must stay bounded.
+pub const MAX_SCHEMA_DEPTH: usize = 64;
+
+/// The nesting depth of a JSON value (a scalar: 0).
+fn depth(v: &Value) -> usize {
+    match v {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
 }
 
 /// Normalises a tool given as JSON (any accepted shape), e.g. from the golden files.

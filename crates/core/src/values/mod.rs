@@ -1,10 +1,8 @@
-//! Values as the user means them: the words a model chose for a parameter (a span of the
-//! request, an enum label, what a decoder wrote) turned into the value the parameter's JSON
-//! Schema asks for. Pure functions: no model, no I/O; the reference date is in [`Context`].
+//! Values as the user means them: the words the model pointed at for a parameter (a span of the
+//! request, an enum label) turned into the value the parameter's JSON Schema asks for. Pure functions: no model, no I/O; the reference date is in [`Context`].
 //!
 //! The rules, each with an example, and what is deliberately not handled: docs/values.md.
 
-mod arguments;
 mod codes;
 mod numbers;
 mod time;
@@ -16,7 +14,6 @@ use std::fmt;
 use chrono::{NaiveDate, NaiveTime};
 use serde_json::{json, Number as JsonNumber, Value};
 
-pub use arguments::{normalize_arguments, Reread};
 pub use numbers::{parse_number, parse_words};
 pub use time::{parameter_unit, parse_clock, parse_date, parse_date_time, parse_duration, Unit};
 

@@ -1,0 +1,381 @@
+//! A tool's arguments from the heads' outputs for one (request, tool) pair: per parameter the
+//! status the schema allows (`Status`), the words of the request its span tags point at
+//! (`SpanTags`, one set of words per parameter, widened to whole words by `widen`), an enum
+//! member or a boolean; values go through the value normaliser (`crate::values`).
+
+use serde_json::{Map, Value};
+
+use super::{argmax, softmax};
+use crate::model::sequence::Param;
+use crate::model::{HeadsOut, N_STATUS, N_TAGS};
+use crate::values::{normalize, Context, ParamSchema};
+
+/// A required top-level parameter: its call is invalid without it (a nested one is required
+/// only once its parent is given).
+fn must_have_value(param: &Param) -> bool {
+    param.required && !param.path.contains('.')
+}
+
+/// What the status head can say about a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Absent,
+    Span,
+    Member,
+    True,
+    False,
+}
+
+impl Status {
+    const ALL: [Status; N_STATUS] = [Status::Absent, Status::Span, Status::Member, Status::True, Status::False];
+
+    /// Whether the parameter's schema lets this status give it a value: true / false only for a
+    /// boolean, a member only where there are members, a span for anything but a boolean, and
+    /// absent only where the parameter need not have a value (`must_have_value`).
+    fn fits(self, param: &Param) -> bool {
+        let any = param.kind == "any";
+        match self {
+            Status::Absent => !must_have_value(param),
+            Status::Span => param.kind != "boolean",
+            Status::Member => !param.members.is_empty(),
+            Status::True | Status::False => param.kind == "boolean" || any,
+        }
+    }
+
+    /// The status head's choice among the statuses the schema allows (see `fits`).
+    fn choose(logits: &[f32], param: &Param) -> Status {
+        Status::ALL
+            .iter()
+            .zip(logits)
+            .filter(|(status, _)| status.fits(param))
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(status, _)| *status)
+            .unwrap_or(Status::Absent)
+    }
+}
+
+/// A span tag over the request's pieces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Outside,
+    Begin,
+    Inside,
+}
+
+/// The arguments of `n` calls of one tool from its row `bi` of the heads' outputs: each
+/// parameter's status, then its value (words of the request through the value normaliser,
+/// a member, a boolean). Repeated calls take the spans in order; one value serves every call.
+pub fn arguments(query: &str, offsets: &[(usize, usize)], params: &[Param], out: &HeadsOut, bi: usize, n: usize, context: &Context) -> Vec<Map<String, Value>> {
+    let statuses: Vec<Status> = (0..params.len())
+        .map(|pi| {
+            let row = (bi * out.p + pi) * N_STATUS;
+            Status::choose(&out.status[row..row + N_STATUS], &params[pi])
+        })
+        .collect();
+    let tags = SpanTags::new(out, bi, offsets.len());
+    let span_params: Vec<usize> = (0..params.len()).filter(|&pi| statuses[pi] == Status::Span).collect();
+    let mut spans = tags.assign(&span_params, |pi| must_have_value(&params[pi]));
+    let mut calls = vec![Map::new(); n];
+    for (pi, param) in params.iter().enumerate() {
+        let values: Vec<Value> = match statuses[pi] {
+            Status::Absent => continue,
+            Status::True | Status::False => vec![Value::Bool(statuses[pi] == Status::True)],
+            Status::Member => {
+                let base = (bi * out.p + pi) * out.m;
+                let scores = &out.members[base..base + param.members.len()];
+                let member = param.members[argmax(scores)].clone();
+                vec![if param.kind == "array" { Value::Array(vec![member]) } else { member }]
+            }
+            Status::Span => {
+                let texts: Vec<&str> = spans
+                    .remove(&pi)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(a, b)| widen(query, offsets[a].0, offsets[b].1))
+                    .collect();
+                let schema = ParamSchema::new(&param.path, &param.schema);
+                if param.kind == "array" && n == 1 && texts.len() > 1 {
+                    // Several spans for one list: each an item, normalised by `items`.
+                    let items = param.schema.get("items").cloned().unwrap_or(Value::Object(Map::new()));
+                    let item = ParamSchema::new(&param.path, &items);
+                    let vals: Vec<Value> = texts.iter().filter_map(|s| normalize(s, &item, context).ok()).collect();
+                    if vals.is_empty() { continue } else { vec![Value::Array(vals)] }
+                } else {
+                    texts.iter().filter_map(|s| normalize(s, &schema, context).ok()).collect()
+                }
+            }
+        };
+        if values.is_empty() {
+            continue;
+        }
+        for (ci, call) in calls.iter_mut().enumerate() {
+            // Repeated calls take the spans in order; one value serves every call.
+            let v = if values.len() >= n { &values[ci] } else { &values[0] };
+            insert_path(call, &param.path, v.clone());
+        }
+    }
+    calls
+}
+
+/// The span head's O / B / I probabilities of one (request, tool) row, per parameter and
+/// request piece, computed once.
+struct SpanTags {
+    /// `probs[pi * n + ti]`: parameter `pi`, request piece `ti`.
+    probs: Vec<[f32; N_TAGS]>,
+    /// Request pieces.
+    n: usize,
+}
+
+/// A span: the first and last request piece it covers (inclusive).
+type Range = (usize, usize);
+
+impl SpanTags {
+    /// Row `bi` of the heads' outputs, whose request has `n` pieces (sequence positions 1..=n).
+    fn new(out: &HeadsOut, bi: usize, n: usize) -> SpanTags {
+        let probs = (0..out.p)
+            .flat_map(|pi| (0..n).map(move |ti| ((bi * out.p + pi) * out.t + 1 + ti) * N_TAGS))
+            .map(|at| {
+                let mut p = [0f32; N_TAGS];
+                p.copy_from_slice(&softmax(&out.spans[at..at + N_TAGS]));
+                p
+            })
+            .collect();
+        SpanTags { probs, n }
+    }
+
+    /// O / B / I probabilities of request piece `ti` for parameter `pi`.
+    fn probs(&self, pi: usize, ti: usize) -> &[f32; N_TAGS] {
+        &self.probs[pi * self.n + ti]
+    }
+
+    fn tag(&self, pi: usize, ti: usize) -> Tag {
+        match argmax(self.probs(pi, ti)) {
+            1 => Tag::Begin,
+            2 => Tag::Inside,
+            _ => Tag::Outside,
+        }
+    }
+
+    /// Parameter `pi`'s spans as its tags read: B starts a span, I continues it (an I after O
+    /// starts one too); each with how sure the head is of it (the mean, over its pieces, of the
+    /// probability that the piece is in a span).
+    fn ranges(&self, pi: usize) -> Vec<(Range, f32)> {
+        let mut ranges: Vec<Range> = Vec::new();
+        for ti in 0..self.n {
+            match self.tag(pi, ti) {
+                Tag::Begin => ranges.push((ti, ti)),
+                Tag::Inside => match ranges.last_mut() {
+                    Some(r) if r.1 + 1 == ti => r.1 = ti,
+                    _ => ranges.push((ti, ti)),
+                },
+                Tag::Outside => {}
+            }
+        }
+        ranges
+            .into_iter()
+            .map(|(a, b)| {
+                let inside: f32 = (a..=b).map(|ti| 1.0 - self.probs(pi, ti)[0]).sum();
+                ((a, b), inside / (b + 1 - a) as f32)
+            })
+            .collect()
+    }
+
+    /// The span most likely to begin at a piece no other parameter took, continued while the
+    /// next free piece reads I: for a parameter whose status said "span" but whose tags found
+    /// none that was free.
+    fn best_free(&self, pi: usize, taken: &[bool]) -> Option<Range> {
+        let begin = (0..self.n).filter(|&ti| !taken[ti]).max_by(|&a, &b| self.probs(pi, a)[1].total_cmp(&self.probs(pi, b)[1]))?;
+        let mut end = begin;
+        while end + 1 < self.n && !taken[end + 1] && self.tag(pi, end + 1) == Tag::Inside {
+            end += 1;
+        }
+        Some((begin, end))
+    }
+
+    /// The spans of the parameters `params`, one set of words per parameter: where two
+    /// parameters' spans overlap, the one the head is surer of keeps the words and the other
+    /// loses that span (a request rarely gives one value to two parameters: "from Paris to
+    /// Oslo" is an origin and a destination, not two Oslos). A parameter left without a span
+    /// gets the likeliest free one when it must have a value (`must`), none otherwise.
+    fn assign(&self, params: &[usize], must: impl Fn(usize) -> bool) -> std::collections::HashMap<usize, Vec<Range>> {
+        let mut candidates: Vec<(usize, Range, f32)> =
+            params.iter().flat_map(|&pi| self.ranges(pi).into_iter().map(move |(r, score)| (pi, r, score))).collect();
+        candidates.sort_by(|a, b| b.2.total_cmp(&a.2));
+        let mut owner: Vec<Option<usize>> = vec![None; self.n];
+        let mut spans: std::collections::HashMap<usize, Vec<Range>> = std::collections::HashMap::new();
+        for (pi, (a, b), _) in candidates {
+            if (a..=b).any(|ti| owner[ti].is_some_and(|o| o != pi)) {
+                continue;
+            }
+            (a..=b).for_each(|ti| owner[ti] = Some(pi));
+            spans.entry(pi).or_default().push((a, b));
+        }
+        for &pi in params {
+            if spans.contains_key(&pi) {
+                continue;
+            }
+            let taken: Vec<bool> = owner.iter().map(Option::is_some).collect();
+            // A parameter the tags gave no span (or only taken ones) keeps the old behaviour
+            // when it must have a value: the likeliest free start.
+            if must(pi) || self.ranges(pi).is_empty() {
+                if let Some((a, b)) = self.best_free(pi, &taken) {
+                    (a..=b).for_each(|ti| owner[ti] = Some(pi));
+                    spans.insert(pi, vec![(a, b)]);
+                }
+            }
+        }
+        for ranges in spans.values_mut() {
+            ranges.sort();
+        }
+        spans
+    }
+}
+
+/// `query[a..b]` widened to whole words: a span that starts or ends inside a word (a WordPiece
+/// boundary) takes the rest of the word, where a word is letters and digits joined by the
+/// characters that join the parts of an id, path, address or number (`cus_8Hx2`, `/srv/data`,
+/// `anna@company.org`, `Suthep-Pui`, `9:30`, `3.5`): WordPiece splits at each of them, and a
+/// value cut there is never what the user meant. A joiner ends the word unless a letter or
+/// digit follows it, so "Oslo." keeps its full stop out.
+fn widen(query: &str, mut a: usize, mut b: usize) -> &str {
+    const JOINERS: &[u8] = b"_-./@:#+~%";
+    let bytes = query.as_bytes();
+    let word = |i: usize| bytes[i].is_ascii_alphanumeric() || bytes[i] >= 0x80;
+    let joins = |i: usize| JOINERS.contains(&bytes[i]);
+    if a >= b || b > bytes.len() {
+        return query.get(a..b).unwrap_or("");
+    }
+    loop {
+        if a > 0 && word(a - 1) && (word(a) || joins(a)) {
+            a -= 1;
+        } else if a > 1 && joins(a - 1) && word(a - 2) && word(a) {
+            a -= 2;
+        } else if a > 0 && b"/~#@".contains(&bytes[a - 1]) && (a == 1 || !word(a - 2)) && word(a) {
+            a -= 1; // a path's root, a handle's @, a number's # ("/srv", "@maria", "#4521")
+            break;
+        } else {
+            break;
+        }
+    }
+    loop {
+        if b < bytes.len() && word(b) && (word(b - 1) || joins(b - 1)) {
+            b += 1;
+        } else if b + 1 < bytes.len() && joins(b) && word(b + 1) && word(b - 1) {
+            b += 2;
+        } else {
+            break;
+        }
+    }
+    while !query.is_char_boundary(a) {
+        a -= 1;
+    }
+    while !query.is_char_boundary(b) {
+        b += 1;
+    }
+    query.get(a..b).unwrap_or("")
+}
+
+/// Sets `call[a][b]... = value` for the dotted path `a.b`.
+fn insert_path(call: &mut Map<String, Value>, path: &str, value: Value) {
+    let mut node = call;
+    let parts: Vec<&str> = path.split('.').collect();
+    for key in &parts[..parts.len() - 1] {
+        let entry = node.entry(key.to_string()).or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        node = entry.as_object_mut().unwrap();
+    }
+    node.insert(parts[parts.len() - 1].to_string(), value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::N_COUNT;
+
+    #[test]
+    fn widen_takes_whole_words_only() {
+        let q = "email cus_8Hx2 about Oslo.";
+        assert_eq!(widen(q, 6, 9), "cus_8Hx2");
+        assert_eq!(widen(q, 10, 12), "cus_8Hx2");
+        assert_eq!(widen(q, 21, 23), "Oslo");
+        assert_eq!(widen(q, 21, 25), "Oslo");
+        let q = "mail anna@company.org, then read /srv/data/a.csv at 9:30 near Doi Suthep-Pui, Zürich.";
+        assert_eq!(widen(q, 5, 9), "anna@company.org");
+        assert_eq!(widen(q, 10, 17), "anna@company.org");
+        assert_eq!(widen(q, 34, 37), "/srv/data/a.csv");
+        assert_eq!(widen(q, 52, 53), "9:30");
+        assert_eq!(widen(q, 66, 72), "Suthep-Pui");
+        assert_eq!(widen(q, 78, 79), "Zürich");
+        assert_eq!(widen(q, 0, 4), "mail");
+    }
+
+    #[test]
+    fn nested_paths_make_objects() {
+        let mut call = Map::new();
+        insert_path(&mut call, "filter.status", Value::from("open"));
+        insert_path(&mut call, "filter.owner", Value::from("me"));
+        insert_path(&mut call, "limit", Value::from(3));
+        assert_eq!(Value::Object(call), serde_json::json!({"filter": {"status": "open", "owner": "me"}, "limit": 3}));
+    }
+
+    fn param(path: &str, kind: &str, required: bool, members: Vec<Value>) -> Param {
+        Param { path: path.into(), schema: serde_json::json!({"type": kind}), required, kind: kind.into(), members }
+    }
+
+    #[test]
+    fn status_follows_the_schema() {
+        // logits in Status::ALL order: absent, span, member, true, false
+        let absent_first = [3.0, 1.0, 2.0, 0.5, 0.0];
+        let page = param("page", "string", true, vec![Value::from("wifi"), Value::from("storage")]);
+        assert_eq!(Status::choose(&absent_first, &page), Status::Member, "a required enum gets its likeliest member");
+        let optional = param("page", "string", false, vec![Value::from("wifi")]);
+        assert_eq!(Status::choose(&absent_first, &optional), Status::Absent);
+        let nested = param("filter.page", "string", true, vec![]);
+        assert_eq!(Status::choose(&absent_first, &nested), Status::Absent, "nested: required only with its parent");
+        let flag = param("subtitles", "boolean", true, vec![]);
+        assert_eq!(Status::choose(&absent_first, &flag), Status::True, "a boolean is never a span");
+        let true_first = [0.0, 1.0, 0.5, 3.0, 0.0];
+        let text = param("title", "string", false, vec![]);
+        assert_eq!(Status::choose(&true_first, &text), Status::Span, "true / false only for a boolean");
+        assert_eq!(Status::choose(&true_first, &param("x", "any", false, vec![])), Status::True);
+    }
+
+    /// Heads' outputs for one tool with `tags[pi][ti]` = (O, B, I) logits of request piece ti.
+    fn heads_with_tags(tags: &[Vec<[f32; 3]>]) -> HeadsOut {
+        let (p, n) = (tags.len(), tags[0].len());
+        let t = n + 2; // [CLS] request [SEP]
+        let mut spans = vec![0f32; p * t * N_TAGS];
+        for (pi, row) in tags.iter().enumerate() {
+            for (ti, logits) in row.iter().enumerate() {
+                let at = (pi * t + 1 + ti) * N_TAGS;
+                spans[at..at + N_TAGS].copy_from_slice(logits);
+            }
+        }
+        HeadsOut { count: vec![0.0; N_COUNT], status: vec![0.0; p * N_STATUS], spans, members: vec![0.0; p], p, m: 1, t }
+    }
+
+    #[test]
+    fn two_parameters_do_not_take_the_same_words() {
+        const O: [f32; 3] = [4.0, 0.0, 0.0];
+        let (b_sure, i_sure, b_unsure, i_unsure) = ([0.0, 4.0, 0.0], [0.0, 0.0, 4.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]);
+        // "Yoakum SC next week": city is sure of pieces 0-1, state less sure of the same pieces,
+        // and state's next likeliest start is piece 1.
+        let out = heads_with_tags(&[
+            vec![b_sure, i_sure, O, O],
+            vec![b_unsure, i_unsure, O, O],
+        ]);
+        let tags = SpanTags::new(&out, 0, 4);
+        let optional = tags.assign(&[0, 1], |_| false);
+        assert_eq!(optional.get(&0), Some(&vec![(0, 1)]));
+        assert_eq!(optional.get(&1), None, "an optional parameter loses words another took");
+        let required = tags.assign(&[0, 1], |pi| pi == 1);
+        assert_eq!(required.get(&0), Some(&vec![(0, 1)]));
+        assert!(matches!(required.get(&1).map(|r| r[0]), Some((a, _)) if a >= 2), "a required one takes free words");
+        // Two spans of one parameter (two calls, or a list) stay together.
+        let out = heads_with_tags(&[vec![b_sure, O, b_sure, i_sure]]);
+        let tags = SpanTags::new(&out, 0, 4);
+        assert_eq!(tags.assign(&[0], |_| false).get(&0), Some(&vec![(0, 0), (2, 3)]));
+    }
+}

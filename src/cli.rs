@@ -34,7 +34,7 @@ Exit codes:
   0  calls printed (pipe: every line answered)
   1  no tool fits: [] printed
   2  usage or input error (bad flags, tool files, query)
-  3  model or runtime error (model files, ONNX Runtime, unreadable model output)";
+  3  model or runtime error (model files, a model of another format, ONNX Runtime)";
 
 #[derive(Debug, Parser)]
 #[command(

@@ -53,8 +53,8 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -
         needle_core::values::Context::on(day).map_err(|e| InputError(format!("--today: {e}")))?;
         std::env::set_var("NEEDLE_TODAY", day.trim());
     }
-    let context = needle_core::values::Context::from_env().map_err(|e| InputError(format!("NEEDLE_TODAY: {e}")))?;
     let result = (|| {
+        let context = needle_core::values::Context::from_env().map_err(|e| InputError(format!("NEEDLE_TODAY: {e}")))?;
         let mut engine =
             Engine::load(&dir, &opts, context).with_context(|| format!("cannot load model {}", dir.display()))?;
         let loaded_ms = start.elapsed().as_secs_f64() * 1e3;

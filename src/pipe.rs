@@ -2,7 +2,7 @@
 //!
 //! Each non-empty (after trimming) line of stdin gets exactly one line on stdout: the array of
 //! calls (`--meta`: a `{"query","calls","confidence","ms"}` object). A line that fails (not
-//! UTF-8, model error, unreadable model output) gets `{"query": ..., "error": ...}` and
+//! UTF-8, longer than [`MAX_LINE_BYTES`], a model error) gets `{"query": ..., "error": ...}` and
 //! processing continues. `--pretty` is ignored here: one answer per line is the contract.
 //! A line over [`MAX_LINE_BYTES`] gets an error object without being read into memory.
 //! Exit: 0 when every line was answered, 2 when some line was bad input, 3 when some line hit

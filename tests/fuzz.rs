@@ -265,7 +265,11 @@ fn fuzz(inputs: u64, seed: u64) -> Counts {
                 Err(_) => counts.fail(stage, format!("panic on {query:?}; tools {}", tool_json(&tools))),
                 Ok(Err(e)) => counts.fail(stage, format!("error {e:#} on {query:?}; tools {}", tool_json(&tools))),
                 Ok(Ok(p)) => {
-                    // What needle prints is the validated calls.
+                    // What needle prints is the validated calls; the model's own calls must not
+                    // repeat either.
+                    if p.proposed.iter().enumerate().any(|(i, c)| p.proposed[..i].contains(c)) {
+                        counts.fail(stage, format!("a repeated call proposed on {query:?}; tools {}", tool_json(&tools)));
+                    }
                     let printed = serde_json::to_string(&p.calls).unwrap();
                     let dropped = if p.invalid.is_empty() { "" } else { ", some dropped by validation" };
                     match check_answer(&tools, &printed) {

@@ -38,6 +38,46 @@ fn one_shot_prints_the_calls_exit_0() {
     assert_eq!(stdout(&o), format!("{LIGHTS_CALL}\n"));
 }
 
+/// Every request the fixture's build checks (`scripts/pipeline/fixture.py`, CHECKS): a word, a
+/// path, a number, a clock time through the value normaliser, and no call.
+#[test]
+fn the_fixture_answers_its_checked_requests() {
+    for (request, want, exit) in [
+        ("what's the weather in Paris", r#"[{"name":"get_weather","arguments":{"location":"Paris"}}]"#, 0),
+        ("open the file src/main.rs", r#"[{"name":"open_file","arguments":{"path":"src/main.rs"}}]"#, 0),
+        ("set the volume to 30", r#"[{"name":"set_volume","arguments":{"level":30}}]"#, 0),
+        ("set an alarm for 7am", r#"[{"name":"set_alarm","arguments":{"time":"07:00"}}]"#, 0),
+        (THANKS, "[]", 1),
+    ] {
+        let o = run(base().arg(request), None);
+        assert_eq!(code(&o), exit, "{request}: {}", stderr(&o));
+        assert_eq!(stdout(&o), format!("{want}\n"), "{request}");
+    }
+}
+
+/// A tool with a 100 KiB description loads and is read like any other: the model reads the
+/// first pieces of it (the tokenizer gets at most 16 KiB of any text).
+#[test]
+fn a_huge_description_is_read_in_part() {
+    let d = scratch("huge-description");
+    let text = std::fs::read_to_string(example("assistant-20.json")).unwrap();
+    let mut tools: Value = serde_json::from_str(&text).unwrap();
+    for t in tools.as_array_mut().unwrap() {
+        if t["function"]["name"] == "set_lights" {
+            let long = format!("{} {}", t["function"]["description"].as_str().unwrap(), "more words ".repeat(10_000));
+            t["function"]["description"] = long.into();
+        }
+    }
+    let file = write(&d, "long.json", &tools.to_string());
+    let mut c = needle();
+    c.arg("--model").arg(model()).arg("--tools").arg(&file).arg(LIGHTS);
+    let o = run(&mut c, None);
+    no_panic(&o);
+    assert!(matches!(code(&o), 0 | 1), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v.is_array(), "{v}");
+}
+
 #[test]
 fn query_may_come_first_or_after_double_dash() {
     let mut c = needle();
@@ -226,6 +266,7 @@ fn model_and_runtime_errors_exit_3() {
         assert_eq!(code(&o), 3);
         let err = stderr(&o);
         assert!(err.contains(&format!("model format {version}")) && err.contains("reads model format 4 only"), "{err}");
+        assert!(err.contains(needle::model::LAST_OLD_FORMATS_COMMIT), "{err}");
     }
 
     // ONNX Runtime library missing: a clear error, never a panic.
@@ -295,7 +336,7 @@ fn writes_nothing_under_home() {
         out
     };
     let mut c = base();
-    c.env("HOME", &home).env_remove("XDG_CACHE_HOME").env_remove("ORT_DISABLE_TELEMETRY").arg(LIGHTS);
+    c.env("HOME", &home).env_remove("ORT_DISABLE_TELEMETRY").arg(LIGHTS);
     let o = run(&mut c, None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let rows = write(
@@ -304,7 +345,7 @@ fn writes_nothing_under_home() {
         r#"{"id":"r1","category":"simple","tools":[{"name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}],"query":"weather in Oslo","answers":[{"get_weather":{"city":["Oslo"]}}]}"#,
     );
     let mut c = needle();
-    c.env("HOME", &home).env_remove("XDG_CACHE_HOME").arg("eval").arg("--model").arg(model()).arg(&rows);
+    c.env("HOME", &home).arg("eval").arg("--model").arg(model()).arg(&rows);
     let o = run(&mut c, None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(files(&home), ["rows.jsonl"]);
@@ -331,6 +372,8 @@ fn one_shot_answers_as_pipe_mode_over_a_large_catalogue() {
     assert!(stderr(&piped).contains("200 tool(s)"), "{}", stderr(&piped));
     let piped_lines: Vec<Value> = stdout(&piped).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(piped_lines.len(), queries.len());
+    // Among 200 tools the fixture also calls one it never trained on; the right call comes first.
+    assert_eq!(piped_lines[0]["calls"][0], serde_json::from_str::<Value>(LIGHTS_CALL).unwrap()[0]);
     for (q, piped_line) in queries.iter().zip(&piped_lines) {
         let mut one = needle();
         catalogue(&mut one);

@@ -1,5 +1,5 @@
 //! The sequence contract (docs/model-format.md): for every line of
-//! `tests/golden/extract_sequence.jsonl` (written by `scripts/py -m pipeline.golden`),
+//! `tests/golden/sequence.jsonl` (written by `scripts/py -m pipeline.golden`),
 //! the Rust side builds the same ids, parameter positions, enum member spans and bi-encoder
 //! texts from the same request and tool, with MiniLM's tokenizer.
 
@@ -17,12 +17,12 @@ fn numbers(v: &Value) -> Vec<usize> {
 }
 
 #[test]
-fn extract_sequences_match_the_python_pipeline() {
+fn sequences_match_the_python_pipeline() {
     // As the runtime loads it: the file's padding and truncation settings off.
     let mut tok = Tokenizer::from_file(root().join("tests/fixtures/tiny-model/tokenizer.json")).unwrap();
     tok.with_padding(None);
     tok.with_truncation(None).unwrap();
-    let text = std::fs::read_to_string(root().join("tests/golden/extract_sequence.jsonl")).unwrap();
+    let text = std::fs::read_to_string(root().join("tests/golden/sequence.jsonl")).unwrap();
     let mut cases = 0;
     for line in text.lines() {
         let g: Value = serde_json::from_str(line).unwrap();

@@ -1,4 +1,4 @@
-"""A format 4 checkpoint as a model directory (docs/model-format.md §8): encoder.onnx and
+"""A format 4 checkpoint as a model directory (docs/model-format.md): encoder.onnx and
 heads.onnx (int8 weights unless --no-quantize), MiniLM's tokenizer.json and needle.json.
 
     scripts/py -m pipeline.export --checkpoint runs/x4/extract-070min.pt --out DIR [--name NAME]

@@ -88,7 +88,7 @@ def check(model_dir: Path) -> list[str]:
     for request, want in CHECKS:
         out = subprocess.run([str(needle), "--model", str(model_dir), "--tools",
                               str(TOOLS), request],
-                             capture_output=True, text=True, env={"NEEDLE_TOOL_CACHE": "off", "PATH": "/usr/bin:/bin"})
+                             capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
         # exit 1: no call (`[]`)
         got = json.loads(out.stdout) if out.returncode in (0, 1) else out.stderr.strip()
         print(f"fixture: {request!r} -> {json.dumps(got)}")

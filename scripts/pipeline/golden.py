@@ -1,8 +1,8 @@
-"""Goldens of the format 4 sequence (contract §8): requests and tools -> ids, parameter
+"""Goldens of the format 4 sequence (docs/model-format.md): requests and tools -> ids, parameter
 positions and enum member spans, as pipeline.sequence builds them. The Rust side
 (`tests/sequence_golden.rs`) builds the same from the same lines with the same tokenizer.
 
-    scripts/py -m pipeline.golden     # writes tests/golden/extract_sequence.jsonl
+    scripts/py -m pipeline.golden     # writes tests/golden/sequence.jsonl
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from pipeline.sequence import encode_pair, request_ids, tool_line, tool_line_ids
 from pipeline.minilm import tokenizer
 
-OUT = Path(__file__).resolve().parents[2] / "tests/golden/extract_sequence.jsonl"
+OUT = Path(__file__).resolve().parents[2] / "tests/golden/sequence.jsonl"
 
 CASES = [
     ("turn off the kitchen lights",

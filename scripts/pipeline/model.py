@@ -1,4 +1,4 @@
-"""Model format 4: all-MiniLM-L6-v2, fine-tuned, with a few heads that point (contract §8).
+"""Model format 4: all-MiniLM-L6-v2, fine-tuned, with a few heads that point (docs/model-format.md).
 
 One encoder pass over a (request, tool) sequence (pipeline.sequence) gives hidden
 states h. Then:

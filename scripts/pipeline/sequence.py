@@ -1,4 +1,4 @@
-"""Model format 4: what the cross-encoder reads for one (request, tool) pair (contract §8).
+"""Model format 4: what the cross-encoder reads for one (request, tool) pair (docs/model-format.md).
 
     [CLS] request [SEP] name : description [SEP] [P] param 1 text [P] param 2 text ... [SEP]
 

@@ -165,6 +165,7 @@ fn self_hwm_kib() -> Option<u64> {
 /// write the JSON line) after one warm-up line, and times each request's bi-encoder pass alone.
 fn run_lines(engine: &mut Engine, label: &str, set: &[Tool], queries: &[String], lines: usize) -> Result<LineStats> {
     engine.set_tools(Vec::new())?;
+    engine.forget_tool_vectors();
     let t0 = Instant::now();
     engine.set_tools(set.to_vec())?;
     let load_ms = t0.elapsed().as_secs_f64() * 1e3;

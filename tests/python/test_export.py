@@ -1,5 +1,5 @@
 """pipeline.export on a tiny random format 4 model: the two graphs' interface and the manifest the
-runtime reads (docs/model-format.md §8), float parity with PyTorch, int8 weights."""
+runtime reads (docs/model-format.md), float parity with PyTorch, int8 weights."""
 import json
 
 import onnx

@@ -47,7 +47,7 @@ class Server:
     def __init__(self, *args: str, env: dict | None = None):
         cmd = [str(NEEDLE), "serve", "--model", str(MODEL), "--port", "0", *args]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True,
-                                     env={**os.environ, "NEEDLE_TOOL_CACHE": "off", **(env or {})})
+                                     env={**os.environ, **(env or {})})
         self.log: list[str] = []
         deadline = time.time() + 60
         self.url = None

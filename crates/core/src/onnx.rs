@@ -32,7 +32,8 @@ pub struct ModelOptions {
 /// The ONNX Runtime environment; created once per process (the library can be loaded once),
 /// with one global intra-op thread pool (`threads` workers; ONNX Runtime's default: one per
 /// core) that both sessions share. Two per-session pools on 2 cores fought each other: the
-/// global pool took the 20-tool line from ~92 to ~62 ms (docs/performance.md). The first
+/// global pool took the 20-tool line from ~92 to ~62 ms (measured with format 2's two graphs,
+/// docs/performance.md). The first
 /// model loaded in a process fixes `threads` and `spin`.
 pub(crate) fn environment(ort_lib: Option<&Path>, threads: Option<usize>, spin: bool) -> Result<&'static ort::environment::Environment> {
     static ENV: OnceLock<ort::environment::Environment> = OnceLock::new();
@@ -52,9 +53,9 @@ pub(crate) fn environment(ort_lib: Option<&Path>, threads: Option<usize>, spin: 
     if let Some(n) = threads {
         pool = pool.with_intra_threads(n).map_err(|e| anyhow!("--threads {n}: {e}"))?;
     }
-    // Spinning workers answer a decoder step sooner (20-tool line ~64 -> ~56 ms) but on 2
-    // cores they take the CPU from the thread preparing the other session at load (sessions
-    // ~150 -> ~200 ms): worth it for many lines, not for one (docs/performance.md).
+    // Spinning workers answer each graph run sooner (measured with format 2: 20-tool line ~64 ->
+    // ~56 ms) but on 2 cores they take the CPU from the thread preparing the other session at
+    // load (sessions ~150 -> ~200 ms): worth it for many lines, not for one (docs/performance.md).
     // `NEEDLE_ORT_SPIN=0|1` overrides, for measurements.
     let spin = match std::env::var("NEEDLE_ORT_SPIN").as_deref() {
         Ok("0") => false,

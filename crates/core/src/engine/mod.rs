@@ -53,6 +53,20 @@ pub struct ToolDecision {
     pub similarity: f32,
     /// Probability of each count, 0..3+.
     pub count: [f32; N_COUNT],
+    /// Whether the tool was called (by its threshold, or as the required call).
+    pub called: bool,
+}
+
+/// `calls` with each call equal to an earlier one left out: a repeat (the count head said 2+ but
+/// the request gave one set of values) would do the same thing twice.
+fn unique_calls(calls: Vec<Value>) -> Vec<Value> {
+    let mut unique: Vec<Value> = Vec::with_capacity(calls.len());
+    for call in calls {
+        if !unique.contains(&call) {
+            unique.push(call);
+        }
+    }
+    unique
 }
 
 fn softmax(x: &[f32]) -> Vec<f32> {
@@ -86,6 +100,11 @@ impl Engine {
     /// How many tokens the model's tokenizer makes of `text` (OpenAI-style `usage`).
     pub fn count_tokens(&self, text: &str) -> usize {
         self.model.tokenizer.encode(text, false).map_or(0, |enc| enc.len())
+    }
+
+    /// Forgets the vectors of tools loaded before (`needle bench` times encoding from scratch).
+    pub fn forget_tool_vectors(&mut self) {
+        self.memo = Memo::new(TOOL_MEMO_SIZE);
     }
 
     /// Adds tools (a tool already loaded keeps its vector; a name loaded twice is an error).
@@ -155,14 +174,8 @@ impl Engine {
         let tools: Vec<&Tool> = self.tools().collect();
         let proposed = calls.clone();
         let (calls, invalid) = validate_calls(&tools, calls);
-        let confidence = decisions
-            .iter()
-            .map(|d| {
-                let p_none = d.count[0];
-                let called = p_none < self.model.manifest.no_call_threshold;
-                if called { 1.0 - p_none } else { p_none }
-            })
-            .fold(1.0f32, f32::min);
+        let confidence =
+            decisions.iter().map(|d| if d.called { 1.0 - d.count[0] } else { d.count[0] }).fold(1.0f32, f32::min);
         Ok(Prediction { calls, invalid, proposed, confidence, ms, query_truncated: truncated, tools_seen: decisions.len() })
     }
 
@@ -226,9 +239,10 @@ impl Engine {
             let probs = &probs[bi];
             let mut count = [0f32; N_COUNT];
             count.copy_from_slice(probs);
-            decisions.push(ToolDecision { name: self.tools[ti].tool.name.clone(), similarity: sim, count });
             let threshold = if Some(bi) == likeliest { manifest.no_call_threshold } else { second };
-            if probs[0] >= threshold {
+            let called = probs[0] < threshold;
+            decisions.push(ToolDecision { name: self.tools[ti].tool.name.clone(), similarity: sim, count, called });
+            if !called {
                 continue;
             }
             let n = 1 + argmax(&probs[1..]);
@@ -240,6 +254,7 @@ impl Engine {
         // Required: the likeliest tool, once, when none passed the threshold.
         if self.require_call && calls.is_empty() {
             if let Some(bi) = likeliest {
+                decisions[bi].called = true;
                 let tool = &self.tools[chosen[bi].0].tool;
                 let n = 1 + argmax(&decisions[bi].count[1..]);
                 for args in arguments(query, &offsets, &segs[bi].params, &out, bi, n, &self.context) {
@@ -247,14 +262,21 @@ impl Engine {
                 }
             }
         }
-        // A call identical to an earlier one (the count head said 2+ but the request gave one
-        // set of values) would do the same thing twice: kept once.
-        let mut unique: Vec<Value> = Vec::with_capacity(calls.len());
-        for call in calls {
-            if !unique.contains(&call) {
-                unique.push(call);
-            }
-        }
-        Ok((unique, decisions, truncated, start.elapsed().as_secs_f64() * 1e3))
+        Ok((unique_calls(calls), decisions, truncated, start.elapsed().as_secs_f64() * 1e3))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_repeated_call_is_kept_once() {
+        let a = json!({"name": "refs", "arguments": {}});
+        let b = json!({"name": "send", "arguments": {"to": "Joe"}});
+        let c = json!({"name": "send", "arguments": {"to": "Maria"}});
+        let got = unique_calls(vec![a.clone(), b.clone(), a.clone(), c.clone(), b.clone()]);
+        assert_eq!(got, vec![a, b, c]);
     }
 }

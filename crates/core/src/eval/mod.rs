@@ -40,7 +40,7 @@ pub struct Prediction {
 }
 
 impl Prediction {
-    /// Parses the model's output language (docs/model-format.md §4): one JSON array of
+    /// Parses the model's output language (docs/model-format.md): one JSON array of
     /// `{"name", "arguments"}` objects; `[]` for no call.
     pub fn from_raw(raw: impl Into<String>) -> Prediction {
         let raw = raw.into();

@@ -1,6 +1,5 @@
-//! What the format 4 cross-encoder reads for one (request, tool) pair (docs/model-format.md §8),
-//! piece for piece as `scripts/pipeline/extract/sequence.py` builds it (goldens:
-//! `tests/golden/extract_sequence.jsonl`):
+//! What the cross-encoder reads for one (request, tool) pair (docs/model-format.md), piece for
+//! piece as `scripts/pipeline/sequence.py` builds it (goldens: `tests/golden/sequence.jsonl`):
 //!
 //! `[CLS] request [SEP] name : description [SEP] [P] param 1 text [P] param 2 text ... [SEP]`
 
@@ -145,7 +144,8 @@ fn pieces(tok: &Tokenizer, text: &str, cap: usize) -> Result<Vec<u32>> {
 pub fn request_pieces(tok: &Tokenizer, request: &str) -> Result<(Vec<u32>, Vec<(usize, usize)>, bool)> {
     let enc = tok.encode(capped(request), false).map_err(|e| anyhow!("tokenizer: {e}"))?;
     let n = enc.get_ids().len().min(MAX_REQUEST);
-    Ok((enc.get_ids()[..n].to_vec(), enc.get_offsets()[..n].to_vec(), enc.get_ids().len() > n))
+    let cut = enc.get_ids().len() > n || request.len() > MAX_TEXT_BYTES;
+    Ok((enc.get_ids()[..n].to_vec(), enc.get_offsets()[..n].to_vec(), cut))
 }
 
 /// The tool's part of the sequence (everything after the request's `[SEP]`), with positions
@@ -238,4 +238,19 @@ pub fn tool_line_ids(tok: &Tokenizer, name: &str, description: &str, parameters:
     ids.extend(pieces(tok, &tool_line(name, description, parameters), MAX_TOOL_LINE)?);
     ids.push(SEP);
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_cut_at_a_character_boundary() {
+        assert_eq!(capped("short"), "short");
+        // A two-byte character straddling the cut: cut before it.
+        let text = format!("{}é{}", "a".repeat(MAX_TEXT_BYTES - 1), "b".repeat(100));
+        let cut = capped(&text);
+        assert_eq!(cut.len(), MAX_TEXT_BYTES - 1);
+        assert!(cut.chars().all(|c| c == 'a'));
+    }
 }

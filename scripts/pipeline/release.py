@@ -1,8 +1,8 @@
-"""Re-create the shipped model (assets/, needle-extract-180min) from the corpora: the release's
+"""Re-create the shipped model (assets/, needle-extract-240min) from the corpora: the release's
 stages, in order.
 
     scripts/py -m pipeline.release data        # corpora -> data/converted -> data/build; data/eval-full, data/bfcl-eval
-    scripts/py -m pipeline.release train       # data/build -> runs/release-1, runs/release-2 (the recipe's two legs)
+    scripts/py -m pipeline.release train       # data/build -> runs/release-1, -2, -3 (the recipe's three legs)
     scripts/py -m pipeline.release export      # the last leg's last checkpoint -> assets/ (int8, parity.json)
     scripts/py -m pipeline.release calibrate   # assets/needle.json's thresholds, on the last leg's held-out tools
     scripts/py -m pipeline.release eval        # assets/ on the three dev splits and six BFCL categories
@@ -52,11 +52,12 @@ class Leg:
 
 @dataclass(frozen=True)
 class Recipe:
-    """The shipped model's recipe (needle-extract-180min, docs/training.md, "Model format 4")."""
-    name: str = "needle-extract-180min"
+    """The shipped model's recipe (needle-extract-240min, docs/training.md, "Model format 4")."""
+    name: str = "needle-extract-240min"
     synth_rows: int = 150_000       # build_data --synth-rows (data v1)
     legs: tuple[Leg, ...] = (Leg(100, 20, seed=0, negatives=2, natural_share=0.0),   # runs/x4-hn: pretrained MiniLM
-                             Leg(80, 20, seed=1, negatives=1, natural_share=0.5))    # runs/x4-nat: half written rows
+                             Leg(80, 20, seed=1, negatives=1, natural_share=0.5),    # runs/x4-nat: half written rows
+                             Leg(60, 20, seed=2, negatives=1, natural_share=0.5))    # runs/x4-more: 60 minutes more
     today: str = "2026-12-07"       # NEEDLE_TODAY of every score: relative dates resolve against it
     model: str = "assets"
     corpora: Path = Path("../shared/data/corpora")   # the raw corpora, relative to the checkout (--corpora)

@@ -25,6 +25,16 @@ fn base() -> std::process::Command {
     c
 }
 
+/// assistant-20.json with `set_lights`' OpenAI `function` object changed by `edit`, written to a
+/// scratch file.
+fn assistant_with_set_lights(name: &str, edit: impl FnOnce(&mut Value)) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(example("assistant-20.json")).unwrap();
+    let mut tools: Value = serde_json::from_str(&text).unwrap();
+    let lights = tools.as_array_mut().unwrap().iter_mut().find(|t| t["function"]["name"] == "set_lights").unwrap();
+    edit(&mut lights["function"]);
+    write(&scratch(name), "tools.json", &tools.to_string())
+}
+
 fn tool_names() -> Vec<String> {
     let v: Value = serde_json::from_str(&std::fs::read_to_string(example("assistant-20.json")).unwrap()).unwrap();
     v.as_array().unwrap().iter().map(|t| t["function"]["name"].as_str().unwrap().to_string()).collect()
@@ -59,16 +69,10 @@ fn the_fixture_answers_its_checked_requests() {
 /// first pieces of it (the tokenizer gets at most 16 KiB of any text).
 #[test]
 fn a_huge_description_is_read_in_part() {
-    let d = scratch("huge-description");
-    let text = std::fs::read_to_string(example("assistant-20.json")).unwrap();
-    let mut tools: Value = serde_json::from_str(&text).unwrap();
-    for t in tools.as_array_mut().unwrap() {
-        if t["function"]["name"] == "set_lights" {
-            let long = format!("{} {}", t["function"]["description"].as_str().unwrap(), "more words ".repeat(10_000));
-            t["function"]["description"] = long.into();
-        }
-    }
-    let file = write(&d, "long.json", &tools.to_string());
+    let file = assistant_with_set_lights("huge-description", |f| {
+        let long = format!("{} {}", f["description"].as_str().unwrap(), "more words ".repeat(10_000));
+        f["description"] = long.into();
+    });
     let mut c = needle();
     c.arg("--model").arg(model()).arg("--tools").arg(&file).arg(LIGHTS);
     let o = run(&mut c, None);
@@ -114,15 +118,9 @@ fn no_tool_fits_prints_empty_array_exit_1() {
 /// Here the room must be written in capitals, and the request's "kitchen" is not.
 #[test]
 fn invalid_calls_are_dropped_and_reported() {
-    let d = scratch("invalid");
-    let text = std::fs::read_to_string(example("assistant-20.json")).unwrap();
-    let mut tools: Value = serde_json::from_str(&text).unwrap();
-    for t in tools.as_array_mut().unwrap() {
-        if t["function"]["name"] == "set_lights" {
-            t["function"]["parameters"]["properties"]["room"]["pattern"] = "^[A-Z]+$".into();
-        }
-    }
-    let file = write(&d, "capitals.json", &tools.to_string());
+    let file = assistant_with_set_lights("invalid", |f| {
+        f["parameters"]["properties"]["room"]["pattern"] = "^[A-Z]+$".into();
+    });
     let mut c = needle();
     c.arg("--model").arg(model()).arg("--tools").arg(&file).args(["--meta", LIGHTS]);
     let o = run(&mut c, None);

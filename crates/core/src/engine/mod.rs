@@ -235,6 +235,16 @@ impl Engine {
         };
         let likeliest = (0..probs.len()).max_by(|&a, &b| likeliness(a).total_cmp(&likeliness(b)));
         let second = manifest.second_call_threshold.unwrap_or(manifest.no_call_threshold).min(manifest.no_call_threshold);
+        // The calls of tool `ti` from row `bi` of the heads' outputs: as many as the count head's
+        // likeliest count above 0.
+        let calls_of = |bi: usize, ti: usize| -> Vec<Value> {
+            let n = 1 + argmax(&probs[bi][1..]);
+            let name = &self.tools[ti].tool.name;
+            arguments(query, &offsets, &segs[bi].params, &out, bi, n, &self.context)
+                .into_iter()
+                .map(|args| serde_json::json!({"name": name, "arguments": Value::Object(args)}))
+                .collect()
+        };
         for (bi, &(ti, sim)) in chosen.iter().enumerate() {
             let probs = &probs[bi];
             let mut count = [0f32; N_COUNT];
@@ -245,21 +255,13 @@ impl Engine {
             if !called {
                 continue;
             }
-            let n = 1 + argmax(&probs[1..]);
-            let tool = &self.tools[ti].tool;
-            for args in arguments(query, &offsets, &segs[bi].params, &out, bi, n, &self.context) {
-                calls.push(serde_json::json!({"name": tool.name, "arguments": Value::Object(args)}));
-            }
+            calls.extend(calls_of(bi, ti));
         }
         // Required: the likeliest tool, once, when none passed the threshold.
         if self.require_call && calls.is_empty() {
             if let Some(bi) = likeliest {
                 decisions[bi].called = true;
-                let tool = &self.tools[chosen[bi].0].tool;
-                let n = 1 + argmax(&decisions[bi].count[1..]);
-                for args in arguments(query, &offsets, &segs[bi].params, &out, bi, n, &self.context) {
-                    calls.push(serde_json::json!({"name": tool.name, "arguments": Value::Object(args)}));
-                }
+                calls.extend(calls_of(bi, chosen[bi].0));
             }
         }
         Ok((unique_calls(calls), decisions, truncated, start.elapsed().as_secs_f64() * 1e3))

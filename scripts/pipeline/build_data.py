@@ -31,6 +31,7 @@ from pathlib import Path
 
 from pipeline.augment import NATURAL_SOURCES, augment, is_natural   # NATURAL_SOURCES: corpora written by people or LLMs
 from pipeline.jsonl import read_jsonl, write_jsonl
+from pipeline.synth.listed import listed_rows
 
 HOLDOUT_PERCENT = 12
 DEV_IN_FRACTION = 0.02
@@ -104,6 +105,7 @@ def stats(rows) -> dict:
     }
 
 
+LISTED_SHARE = 0.15  # share of synthesis's single-call training rows copied with a value listed (issue 32)
 SYNTH_CHUNKS = 16   # synthesis runs in this many seeded chunks (in parallel); fixed, so output is reproducible
 
 
@@ -164,7 +166,11 @@ def main():
         mined_report = {"templates": len(templates), "share": args.mined_share, "rows_without_template": why_not}
         print(f"mined: {len(templates)} templates; rows without one: {why_not}")
     # Synthesis draws gold tools and distractors only from the pool it is given.
-    train += synthesize(train_pool, args.synth_rows, seed=args.seed, templates=templates, mined_share=args.mined_share)
+    synthesized = synthesize(train_pool, args.synth_rows, seed=args.seed, templates=templates, mined_share=args.mined_share)
+    # Repeated calls written as a list ("the weather in Paris and Tokyo"): training rows only.
+    listed = listed_rows(synthesized, LISTED_SHARE, seed=args.seed + 7)
+    train += synthesized + listed
+    print(f"listed: {len(listed)} rows with one parameter's values listed (pipeline.synth.listed)")
     dev_in += synthesize(train_pool, DEV_ROWS // 2, seed=args.seed + 1)
     # Separate generators per shuffle: the dev splits must not depend on how many rows are synthesised.
     random.Random(args.seed + 1).shuffle(dev_unseen)
@@ -200,7 +206,7 @@ def main():
     report = {"holdout_percent": HOLDOUT_PERCENT, "train_rows_dropped_as_dev_query_duplicates": before - before_restyle,
               "train_rows_dropped_as_restyled_into_held_out": dropped_restyled,
               "tools_train": len(train_pool), "tools_held_out": len(holdout_pool),
-              "data_version": args.data_version, "augmented": augmented, "mined": mined_report,
+              "data_version": args.data_version, "listed_rows": len(listed), "augmented": augmented, "mined": mined_report,
               "splits": {n: stats(r) for n, r in splits}}
     (args.out / "stats.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report["splits"]["train"], indent=1))

@@ -1,0 +1,54 @@
+"""pipeline.synth.listed: a single-call row becomes a request listing one parameter's values."""
+import random
+
+from pipeline.labels import SPAN, B, label_pair
+from pipeline.minilm import tokenizer
+from pipeline.sequence import encode_pair
+from pipeline.synth.listed import listed_row, listed_rows, occurrences
+
+WEATHER = {"name": "get_weather", "description": "Current weather for a city",
+           "parameters": {"type": "object", "properties": {"city": {"type": "string"},
+                                                           "unit": {"type": "string", "enum": ["c", "f"]}},
+                          "required": ["city"]}}
+
+
+def row(i, city, query=None):
+    return {"query": query or f"what's the weather in {city} in c", "tools": [WEATHER],
+            "answers": [{"name": "get_weather", "arguments": {"city": city, "unit": "c"}}],
+            "source": "synth:single", "id": f"synth:{i}"}
+
+
+def test_lists_values_and_repeats_the_call():
+    rows = [row(0, "Paris"), row(1, "Tokyo"), row(2, "Lima")]
+    pool = {("get_weather", "city"): ["Paris", "Tokyo", "Lima"]}
+    for seed in range(20):
+        made = listed_row(rows[0], pool, random.Random(seed))
+        assert made is not None and made["source"] == "synth:listed"
+        cities = [a["arguments"]["city"] for a in made["answers"]]
+        assert cities[0] == "Paris" and len(set(cities)) == len(cities) in (2, 3)
+        # Every listed value is written once in the request, in the order of the calls.
+        at = [occurrences(made["query"], c) for c in cities]
+        assert all(len(a) == 1 for a in at) and [a[0] for a in at] == sorted(a[0] for a in at)
+        # What is not listed serves every call.
+        assert all(a["arguments"]["unit"] == "c" for a in made["answers"])
+
+
+def test_labels_tag_every_listed_value():
+    pool = {("get_weather", "city"): ["Paris", "Tokyo"]}
+    made = listed_row(row(0, "Paris"), pool, random.Random(0))
+    pair = encode_pair(tokenizer(), made["query"], WEATHER)
+    labels = label_pair(made["query"], pair, made["answers"])
+    city = [p.path for p in pair.params].index("city")
+    assert labels.count == 2 and labels.status[city] == SPAN
+    assert labels.tags[city].count(B) == 2
+
+
+def test_refuses_what_cannot_be_listed():
+    pool = {("get_weather", "city"): ["Paris", "Tokyo"]}
+    # The value is written twice: which one to list is not clear.
+    assert listed_row(row(0, "Paris", "Paris weather, Paris in c"), pool, random.Random(0)) is None
+    # No other value to list.
+    assert listed_row(row(0, "Lima"), {("get_weather", "city"): ["Lima"]}, random.Random(0)) is None
+    # Only synthetic single-call rows are read.
+    made = listed_rows([dict(row(0, "Paris"), id="bfcl:1"), row(1, "Tokyo"), row(2, "Lima")], 1.0, seed=0)
+    assert {r["id"] for r in made} == {"synth:1:listed", "synth:2:listed"}

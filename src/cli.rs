@@ -83,9 +83,28 @@ pub struct EngineArgs {
     #[arg(long, value_name = "YYYY-MM-DD", global = true, env = "NEEDLE_TODAY")]
     pub today: Option<String>,
 
+    /// Where tool vectors are kept between runs: a tool loaded before is read from disk instead
+    /// of being run through the encoder again (entries are checked against the model and the
+    /// tool; the directory is kept under 256 MiB). Default: $XDG_CACHE_HOME/needle, else
+    /// ~/.cache/needle (`needle eval` and `needle bench`: off). `off` turns it off.
+    #[arg(long, value_name = "DIR", global = true, env = "NEEDLE_TOOL_CACHE")]
+    pub tool_cache: Option<PathBuf>,
+
     /// Print timings (model load, tool encoding, per query) on stderr.
     #[arg(long, short, global = true)]
     pub verbose: bool,
+}
+
+impl EngineArgs {
+    /// The tool-cache directory: `--tool-cache`, else the default; `None` when it is `off` or
+    /// there is no default (no HOME).
+    pub fn tool_cache_dir(&self) -> Option<PathBuf> {
+        match &self.tool_cache {
+            Some(dir) if dir.as_os_str() == "off" => None,
+            Some(dir) => Some(dir.clone()),
+            None => needle_core::xdg_needle_dir("XDG_CACHE_HOME", ".cache"),
+        }
+    }
 }
 
 /// Options of the default command (one-shot, pipe, REPL).

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use crate::cli::EngineArgs;
 use needle_core::engine::Engine;
 use needle_core::onnx::{self, ModelOptions};
+use needle_core::tool_cache::ToolCache;
 use needle_core::{tools, InputError};
 
 /// More intra-op threads than [`MAX_THREADS_PER_CORE`] per core only slow ONNX Runtime down (and
@@ -58,18 +59,30 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -
         let mut engine =
             Engine::load(&dir, &opts, context).with_context(|| format!("cannot load model {}", dir.display()))?;
         let loaded_ms = start.elapsed().as_secs_f64() * 1e3;
+        if let Some(cache_dir) = args.tool_cache_dir() {
+            // Best effort: a cache that cannot be opened is no cache (`--verbose` says why).
+            match ToolCache::open(&cache_dir, &dir, &engine.model.manifest.files.encoder) {
+                Ok(cache) => engine.tool_cache = Some(cache),
+                Err(e) if args.verbose => eprintln!("needle: tool cache {} off: {e:#}", cache_dir.display()),
+                Err(_) => {}
+            }
+        }
         spinner.set_message(format!("encoding {} tool(s)", tools.len()));
         engine.set_tools(tools).context("cannot encode tools")?;
         if args.verbose {
             eprintln!(
-                "needle: model {} ({}, device {:?}) loaded in {loaded_ms:.1} ms; {} tool(s) encoded ({} tokens) in {:.1} ms",
+                "needle: model {} ({}, device {:?}) loaded in {loaded_ms:.1} ms; {} tool(s) encoded ({} tokens), {} read from the tool cache, in {:.1} ms",
                 dir.display(),
                 engine.name(),
                 engine.device(),
                 engine.last_encode.tools,
                 engine.last_encode.rows,
+                engine.last_encode.from_cache,
                 engine.last_encode.ms,
             );
+            if let Some(problem) = engine.tool_cache.as_ref().and_then(|c| c.problem.as_ref()) {
+                eprintln!("needle: tool cache: {problem}");
+            }
         }
         Ok(engine)
     })();

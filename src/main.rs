@@ -47,6 +47,11 @@ fn run(cli: &mut Cli) -> Result<u8> {
         }
         Some(Command::Eval(args)) => {
             let mut engine = load_engine(&cli.engine, Vec::new(), false)?;
+            if cli.engine.tool_cache.is_none() {
+                // Off unless asked for: an evaluation's thousands of tools would crowd out the
+                // user's own (the answers are the same either way).
+                engine.tool_cache = None;
+            }
             needle::eval::run(args, &mut engine)?;
             Ok(EXIT_OK)
         }

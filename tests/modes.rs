@@ -282,7 +282,7 @@ fn model_and_runtime_errors_exit_3() {
 fn model_from_env_verbose_threads_device() {
     let mut c = needle();
     c.env("NEEDLE_MODEL", model())
-        .args(["--verbose", "--threads", "1", "--device", "cuda", "--tools"])
+        .args(["--verbose", "--threads", "1", "--device", "cuda", "--tool-cache", "off", "--tools"])
         .arg(example("assistant-20.json"))
         .arg(THANKS);
     let o = run(&mut c, None);
@@ -314,10 +314,10 @@ fn no_tools_warns_and_answers() {
     assert!(stderr(&o).contains("no tools loaded"));
 }
 
-/// needle writes no file of its own: no cache, and no ONNX Runtime device-id files under HOME.
+/// Files needle writes on its own: the tool cache under `~/.cache/needle` and nothing else (no
+/// ONNX Runtime device-id files); `needle eval` writes none (its rows bring one-off tool sets).
 #[test]
-fn writes_nothing_under_home() {
-    let home = scratch("home");
+fn writes_only_its_tool_cache_under_home() {
     let files = |dir: &std::path::Path| -> Vec<String> {
         let mut out = Vec::new();
         let mut stack = vec![dir.to_path_buf()];
@@ -333,20 +333,72 @@ fn writes_nothing_under_home() {
         }
         out
     };
+    let home = scratch("home");
     let mut c = base();
-    c.env("HOME", &home).env_remove("ORT_DISABLE_TELEMETRY").arg(LIGHTS);
+    c.env("HOME", &home)
+        .env_remove("NEEDLE_TOOL_CACHE")
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("ORT_DISABLE_TELEMETRY")
+        .arg(LIGHTS);
     let o = run(&mut c, None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let written = files(&home);
+    assert_eq!(written.len(), 20, "{written:?}");
+    assert!(written.iter().all(|f| f.starts_with(".cache/needle/") && f.ends_with(".vec")), "{written:?}");
+
+    let eval_home = scratch("eval-home");
     let rows = write(
-        &home,
+        &eval_home,
         "rows.jsonl",
         r#"{"id":"r1","category":"simple","tools":[{"name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}],"query":"weather in Oslo","answers":[{"get_weather":{"city":["Oslo"]}}]}"#,
     );
     let mut c = needle();
-    c.env("HOME", &home).arg("eval").arg("--model").arg(model()).arg(&rows);
+    c.env("HOME", &eval_home).env_remove("NEEDLE_TOOL_CACHE").env_remove("XDG_CACHE_HOME");
+    c.arg("eval").arg("--model").arg(model()).arg(&rows);
     let o = run(&mut c, None);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert_eq!(files(&home), ["rows.jsonl"]);
+    assert_eq!(files(&eval_home), ["rows.jsonl"]);
+}
+
+/// Vectors read back from the tool cache answer exactly as encoding the tools does (the same
+/// calls and the same confidence, which moves with any bit of a vector); a damaged entry is a
+/// miss that is encoded again and rewritten, never an error.
+#[test]
+fn tool_cache_gives_the_same_answers_as_encoding() {
+    let cache = scratch("tool-cache").join("cache");
+    let queries = format!("{LIGHTS}\nwhat's the weather in Paris\nset the volume to 30\n{THANKS}\n");
+    let run_with = |cache: &std::path::Path| {
+        let mut c = base();
+        c.env("NEEDLE_TOOL_CACHE", cache).args(["--verbose", "--meta"]);
+        run(&mut c, Some(queries.as_bytes()))
+    };
+    let fresh = run_with(&cache);
+    let cached = run_with(&cache);
+    let off = run_with(std::path::Path::new("off"));
+    for o in [&fresh, &cached, &off] {
+        no_panic(o);
+    }
+    assert!(stderr(&fresh).contains("20 tool(s) encoded") && stderr(&fresh).contains("0 read from the tool cache"), "{}", stderr(&fresh));
+    assert!(stderr(&cached).contains("0 tool(s) encoded") && stderr(&cached).contains("20 read from the tool cache"), "{}", stderr(&cached));
+    assert!(stderr(&off).contains("20 tool(s) encoded"), "{}", stderr(&off));
+    let answers = |o: &std::process::Output| -> Vec<(Value, Value)> {
+        stdout(o).lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).map(|v| (v["calls"].clone(), v["confidence"].clone())).collect()
+    };
+    assert_eq!(answers(&fresh).len(), 4);
+    assert_eq!(answers(&cached), answers(&fresh));
+    assert_eq!(answers(&off), answers(&fresh));
+    assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 20);
+    // A damaged entry (a flipped bit in a float, the size unchanged) is a miss, encoded again.
+    let entry = std::fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
+    let mut bytes = std::fs::read(&entry).unwrap();
+    let at = bytes.len() - 20;
+    bytes[at] ^= 0x80;
+    std::fs::write(&entry, &bytes).unwrap();
+    let repaired = run_with(&cache);
+    assert!(stderr(&repaired).contains("1 tool(s) encoded") && stderr(&repaired).contains("19 read from the tool cache"), "{}", stderr(&repaired));
+    assert!(stderr(&repaired).contains("checksum"), "{}", stderr(&repaired));
+    assert_eq!(answers(&repaired), answers(&fresh));
+    assert_eq!(run_with(&cache).status.code(), fresh.status.code());
 }
 
 /// One-shot over a 200-tool catalogue answers exactly as pipe mode does with the same tools
@@ -361,7 +413,7 @@ fn one_shot_answers_as_pipe_mode_over_a_large_catalogue() {
             .arg("--tools")
             .arg(example("assistant-20.json"))
             .arg(example("catalogue-180.json"))
-            .args(["--meta", "--verbose"]);
+            .args(["--meta", "--verbose", "--tool-cache", "off"]);
     };
     let mut pipe = needle();
     catalogue(&mut pipe);

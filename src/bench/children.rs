@@ -23,6 +23,9 @@ pub struct ChildStats {
     /// One-shot, 200 tools.
     pub cold200: Vec<f64>,
     pub cold200_rss: u64,
+    /// One-shot, 20 and 200 tools, their vectors in a tool cache filled by a run before.
+    pub cached20: Vec<f64>,
+    pub cached200: Vec<f64>,
     /// A pipe-mode child answering `--lines` lines with the 20 tools.
     pub pipe_ms: f64,
     pub pipe_rss: u64,
@@ -56,9 +59,11 @@ fn timed_child(mut cmd: Command, stdin_text: Option<&str>) -> Result<(f64, u64, 
     Ok((ms, usage.ru_maxrss as u64, code))
 }
 
-fn child_base(eargs: &EngineArgs, model_dir: &Path, tools: &Path) -> Result<Command> {
+/// A child reading no tool cache unless `tool_cache` names one (a cold start encodes every tool).
+fn child_base(eargs: &EngineArgs, model_dir: &Path, tools: &Path, tool_cache: Option<&Path>) -> Result<Command> {
     let mut c = Command::new(std::env::current_exe()?);
     c.arg("--model").arg(model_dir).arg("--tools").arg(tools);
+    c.arg("--tool-cache").arg(tool_cache.unwrap_or(Path::new("off")));
     if let Some(n) = eargs.threads {
         c.arg("--threads").arg(n.to_string());
     }
@@ -72,8 +77,8 @@ fn child_base(eargs: &EngineArgs, model_dir: &Path, tools: &Path) -> Result<Comm
 /// peak RSS (wait4's ru_maxrss) includes the parent's image it started from.
 pub fn measure(args: &BenchArgs, eargs: &EngineArgs, model_dir: &Path, inputs: &Inputs) -> Result<ChildStats> {
     let query = &inputs.queries[0];
-    let one_shot = |tools: &Path| -> Result<(f64, u64)> {
-        let mut c = child_base(eargs, model_dir, tools)?;
+    let one_shot_cached = |tools: &Path, cache: Option<&Path>| -> Result<(f64, u64)> {
+        let mut c = child_base(eargs, model_dir, tools, cache)?;
         c.arg("--").arg(query);
         let (ms, rss, code) = timed_child(c, None)?;
         if code != 0 && code != 1 {
@@ -81,6 +86,7 @@ pub fn measure(args: &BenchArgs, eargs: &EngineArgs, model_dir: &Path, inputs: &
         }
         Ok((ms, rss))
     };
+    let one_shot = |tools: &Path| one_shot_cached(tools, None);
     let runs = args.cold_runs.max(1);
     let (mut cold, mut cold_rss) = (Vec::new(), 0u64);
     for _ in 0..runs {
@@ -106,16 +112,27 @@ pub fn measure(args: &BenchArgs, eargs: &EngineArgs, model_dir: &Path, inputs: &
         cold200.push(ms);
         cold200_rss = cold200_rss.max(rss);
     }
+    // The same one-shot runs with a tool cache that an unmeasured run filled first.
+    let cache = std::env::temp_dir().join(format!("needle-bench-cache-{}", std::process::id()));
+    let cached = |tools: &Path| -> Result<Vec<f64>> {
+        one_shot_cached(tools, Some(&cache))?;
+        (0..runs).map(|_| Ok(one_shot_cached(tools, Some(&cache))?.0)).collect()
+    };
+    let (cached20, cached200) = (cached(&inputs.tools_path), cached(&all));
+    let _ = std::fs::remove_dir_all(&cache);
     let _ = std::fs::remove_file(&all);
+    let (cached20, cached200) = (cached20?, cached200?);
     let lines = args.lines.max(1);
     let text: String = (0..lines).map(|i| format!("{}\n", inputs.queries[i % inputs.queries.len()])).collect();
-    let (pipe_ms, pipe_rss, _) = timed_child(child_base(eargs, model_dir, &inputs.tools_path)?, Some(&text))?;
+    let (pipe_ms, pipe_rss, _) = timed_child(child_base(eargs, model_dir, &inputs.tools_path, None)?, Some(&text))?;
     Ok(ChildStats {
         cold,
         cold_rss,
         cold1,
         cold200,
         cold200_rss,
+        cached20,
+        cached200,
         pipe_ms,
         pipe_rss,
         lines,
@@ -143,6 +160,11 @@ impl ChildStats {
             self.cold200_rss as f64 / 1024.0
         );
         o += &format!(
+            "| cold start with the tool cache filled by a run before, 20 / 200 tools (median) | {} / {} ms | |\n",
+            f1(median(&self.cached20)),
+            f1(median(&self.cached200))
+        );
+        o += &format!(
             "| peak RSS, one-shot child (20 tools) | {:.1} MiB | <= 150 MiB: {} |\n",
             self.cold_rss as f64 / 1024.0,
             mark(self.cold_rss as f64 / 1024.0 <= 150.0)
@@ -160,6 +182,7 @@ impl ChildStats {
     pub fn to_json(&self) -> Value {
         json!({
             "cold_start_ms": self.cold, "cold_start_1tool_ms": self.cold1, "cold_start_200tools_ms": self.cold200,
+            "cold_start_tool_cache_ms": {"20": self.cached20, "200": self.cached200},
             "peak_rss_kib_200tools_one_shot": self.cold200_rss,
             "peak_rss_kib": {"one_shot": self.cold_rss, "pipe": self.pipe_rss},
             "pipe_wall_ms": self.pipe_ms,

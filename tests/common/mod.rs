@@ -40,14 +40,15 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
-/// `needle` with a clean environment for tests (no colour, private history file, a fixed date
-/// for relative dates).
+/// `needle` with a clean environment for tests (no colour, private history file and tool cache,
+/// a fixed date for relative dates).
 pub fn needle() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_needle"));
     let tmp = std::env::temp_dir();
     c.env("NO_COLOR", "1")
         .env_remove("NEEDLE_MODEL")
         .env("NEEDLE_HISTORY", tmp.join(format!("needle-test-history-{}", std::process::id())))
+        .env("NEEDLE_TOOL_CACHE", tmp.join(format!("needle-test-cache-{}", std::process::id())))
         .env("NEEDLE_TODAY", "2026-12-07");
     c
 }

@@ -34,11 +34,12 @@ pub struct Prediction {
 }
 
 /// What the last `set_tools` did: tools run through the encoder (a tool loaded before keeps its
-/// vector), their tokens, and the time it took.
+/// vector), their tokens, tools whose vectors the disk cache had, and the time it took.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EncodeStats {
     pub tools: usize,
     pub rows: usize,
+    pub from_cache: usize,
     pub ms: f64,
 }
 

@@ -5,7 +5,7 @@
 //!   tool as one sequence (`model::sequence`), the encoder and heads graphs, run through ONNX
 //!   Runtime (`onnx`, found by `ort_lib`);
 //! - `engine`: which tools to call, how often, and which words of the request fill each
-//!   parameter (`engine::arguments`);
+//!   parameter (`engine::arguments`); tool vectors kept on disk between runs (`tool_cache`);
 //! - `values`: those words turned into the value the parameter's schema means;
 //! - `calls`: the calls validated against their tools' schemas, as a [`calls::Prediction`];
 //! - `eval`: scoring against BFCL's rules (`needle eval`).
@@ -18,6 +18,7 @@ pub mod memo;
 pub mod model;
 pub mod onnx;
 pub mod ort_lib;
+pub mod tool_cache;
 pub mod tools;
 pub mod values;
 

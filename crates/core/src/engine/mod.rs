@@ -19,6 +19,7 @@ use crate::memo::Memo;
 use crate::model::sequence::{request_pieces, tool_line_ids, tool_segment, CLS, SEP};
 use crate::model::{Model, N_COUNT};
 use crate::onnx::{Device, ModelOptions};
+use crate::tool_cache::ToolCache;
 use crate::tools::Tool;
 use crate::values::Context;
 
@@ -41,6 +42,8 @@ pub struct Engine {
     /// Vectors of tools loaded before, by the ids the bi-encoder read (bounded, least recently
     /// used first out): switching tool sets (`needle serve`) encodes only tools never seen.
     memo: Memo<Vec<u32>, Vec<f32>>,
+    /// Vectors of tools encoded by earlier runs, on disk (`crate::tool_cache`); `None`: off.
+    pub tool_cache: Option<ToolCache>,
 }
 
 /// At most this many tool vectors are remembered (1.5 KiB each).
@@ -82,7 +85,7 @@ fn argmax(x: &[f32]) -> usize {
 
 impl Engine {
     pub fn load(dir: &std::path::Path, opts: &ModelOptions, context: Context) -> Result<Engine> {
-        Ok(Engine { model: Model::load(dir, opts)?, tools: Vec::new(), last_encode: EncodeStats::default(), context, require_call: false, memo: Memo::new(TOOL_MEMO_SIZE) })
+        Ok(Engine { model: Model::load(dir, opts)?, tools: Vec::new(), last_encode: EncodeStats::default(), context, require_call: false, memo: Memo::new(TOOL_MEMO_SIZE), tool_cache: None })
     }
 
     pub fn tools(&self) -> impl Iterator<Item = &Tool> {
@@ -102,9 +105,11 @@ impl Engine {
         self.model.tokenizer.encode(text, false).map_or(0, |enc| enc.len())
     }
 
-    /// Forgets the vectors of tools loaded before (`needle bench` times encoding from scratch).
+    /// Forgets the vectors of tools loaded before and stops reading the disk cache (`needle
+    /// bench` times encoding from scratch).
     pub fn forget_tool_vectors(&mut self) {
         self.memo = Memo::new(TOOL_MEMO_SIZE);
+        self.tool_cache = None;
     }
 
     /// Adds tools (a tool already loaded keeps its vector; a name loaded twice is an error).
@@ -133,11 +138,12 @@ impl Engine {
     }
 
     /// Replaces the tools; each tool's vector is computed here once (a tool loaded before keeps
-    /// its vector: see `memo`). On an error the previous tools stay loaded.
+    /// its vector: see `memo`; one encoded by an earlier run is read from `tool_cache`). On an
+    /// error the previous tools stay loaded.
     pub fn set_tools(&mut self, tools: Vec<Tool>) -> Result<()> {
         let start = Instant::now();
         let mut loaded: Vec<LoadedTool> = Vec::with_capacity(tools.len());
-        let (mut new_tools, mut rows) = (0, 0);
+        let mut stats = EncodeStats::default();
         for tool in tools {
             if loaded.iter().any(|e| e.tool.name == tool.name) {
                 bail!("{}: duplicate tool name \"{}\"", tool.origin, tool.name);
@@ -146,17 +152,30 @@ impl Engine {
             let vector = match self.memo.get(&ids) {
                 Some(vector) => vector,
                 None => {
-                    let (_, pooled, _) = self.model.encode(&[&ids])?;
-                    new_tools += 1;
-                    rows += ids.len();
-                    self.memo.put(ids, pooled.clone());
-                    pooled
+                    let vector = match self.tool_cache.as_mut().and_then(|c| c.get(&ids)) {
+                        Some(vector) => {
+                            stats.from_cache += 1;
+                            vector
+                        }
+                        None => {
+                            let (_, pooled, _) = self.model.encode(&[&ids])?;
+                            stats.tools += 1;
+                            stats.rows += ids.len();
+                            if let Some(cache) = self.tool_cache.as_mut() {
+                                cache.put(&ids, &pooled);
+                            }
+                            pooled
+                        }
+                    };
+                    self.memo.put(ids, vector.clone());
+                    vector
                 }
             };
             loaded.push(LoadedTool { tool, vector });
         }
         self.tools = loaded;
-        self.last_encode = EncodeStats { tools: new_tools, rows, ms: start.elapsed().as_secs_f64() * 1e3 };
+        stats.ms = start.elapsed().as_secs_f64() * 1e3;
+        self.last_encode = stats;
         Ok(())
     }
 

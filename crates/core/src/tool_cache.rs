@@ -125,7 +125,10 @@ impl ToolCache {
     fn try_put(&mut self, ids: &[u32], vector: &[f32]) -> Result<()> {
         fs::create_dir_all(&self.dir)?;
         let path = self.entry_path(ids);
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        // Unique per process and write: `needle serve`'s workers may write one entry at once.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
         let mut file = fs::File::create(&tmp)?;
         // No fsync: a torn entry after a crash is detected on reading and counts as a miss.
         let written = file.write_all(&encode(&self.model_key, ids, vector));

@@ -19,8 +19,21 @@ pub fn report_prediction(pred: &Prediction, verbose: bool) {
             "needle: {:.1} ms, confidence {:.3}, {} tool(s) read",
             pred.ms,
             pred.confidence,
-            pred.tools_seen
+            pred.decisions.len()
         );
+        // Why each tool was or was not called: the bi-encoder's similarity and the count head.
+        for d in &pred.decisions {
+            eprintln!(
+                "needle:   {}: similarity {:.3}, P(calls = 0 / 1 / 2 / 3+) {:.3} / {:.3} / {:.3} / {:.3}{}",
+                d.name,
+                d.similarity,
+                d.count[0],
+                d.count[1],
+                d.count[2],
+                d.count[3],
+                if d.called { ", called" } else { "" }
+            );
+        }
     }
 }
 

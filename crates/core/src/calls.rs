@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::model::N_COUNT;
 use crate::tools::Tool;
 
 /// A call the model produced that was not printed, and why.
@@ -29,8 +30,21 @@ pub struct Prediction {
     pub ms: f64,
     /// The request was longer than the model reads and was cut.
     pub query_truncated: bool,
-    /// Tools the cross-encoder read (the bi-encoder's shortlist).
-    pub tools_seen: usize,
+    /// What was decided for each tool the cross-encoder read (the bi-encoder's shortlist), in
+    /// the shortlist's order.
+    pub decisions: Vec<ToolDecision>,
+}
+
+/// One tool's decision for a request (`--verbose`, `--meta`'s confidence).
+#[derive(Debug, Clone)]
+pub struct ToolDecision {
+    pub name: String,
+    /// The bi-encoder's cosine between the request and the tool.
+    pub similarity: f32,
+    /// The count head's probability of each count, 0..3+.
+    pub count: [f32; N_COUNT],
+    /// Whether the tool was called (by its threshold, or as the required call).
+    pub called: bool,
 }
 
 /// What the last `set_tools` did: tools run through the encoder (a tool loaded before keeps its

@@ -14,7 +14,7 @@ use std::time::Instant;
 use anyhow::{bail, Result};
 use serde_json::Value;
 
-use crate::calls::{validate_calls, EncodeStats, Prediction};
+use crate::calls::{validate_calls, EncodeStats, Prediction, ToolDecision};
 use crate::memo::Memo;
 use crate::model::sequence::{request_pieces, tool_line_ids, tool_segment, CLS, SEP};
 use crate::model::{Model, N_COUNT};
@@ -48,17 +48,6 @@ pub struct Engine {
 
 /// At most this many tool vectors are remembered (1.5 KiB each).
 pub const TOOL_MEMO_SIZE: usize = 4096;
-
-/// One tool's decision for a request (for `--meta` and debugging).
-#[derive(Debug, Clone)]
-pub struct ToolDecision {
-    pub name: String,
-    pub similarity: f32,
-    /// Probability of each count, 0..3+.
-    pub count: [f32; N_COUNT],
-    /// Whether the tool was called (by its threshold, or as the required call).
-    pub called: bool,
-}
 
 /// `calls` with each call equal to an earlier one left out: a repeat (the count head said 2+ but
 /// the request gave one set of values) would do the same thing twice.
@@ -195,7 +184,7 @@ impl Engine {
         let (calls, invalid) = validate_calls(&tools, calls);
         let confidence =
             decisions.iter().map(|d| if d.called { 1.0 - d.count[0] } else { d.count[0] }).fold(1.0f32, f32::min);
-        Ok(Prediction { calls, invalid, proposed, confidence, ms, query_truncated: truncated, tools_seen: decisions.len() })
+        Ok(Prediction { calls, invalid, proposed, confidence, ms, query_truncated: truncated, decisions })
     }
 
     /// The calls before validation, each tool's decision, whether the request was cut, and ms.
@@ -244,15 +233,20 @@ impl Engine {
         let mut calls = Vec::new();
         let mut decisions = Vec::new();
         let probs: Vec<Vec<f32>> = (0..chosen.len()).map(|bi| softmax(&out.count[bi * N_COUNT..(bi + 1) * N_COUNT])).collect();
-        // The likeliest tool (log-odds of a call plus similarity_weight x similarity) is held to
-        // no_call_threshold, every other to second_call_threshold.
+        // The likeliest tool (log-odds of a call plus similarity_weight x similarity) is called
+        // when its log-odds plus call_similarity_weight x similarity pass no_call_threshold's;
+        // every other tool when its P(no call) is below second_call_threshold.
         let manifest = &self.model.manifest;
-        let weight = manifest.similarity_weight.unwrap_or(0.0);
-        let likeliness = |bi: usize| {
+        let log_odds = |bi: usize| {
             let p0 = probs[bi][0].clamp(1e-6, 1.0 - 1e-6);
-            ((1.0 - p0) / p0).ln() + weight * chosen[bi].1
+            ((1.0 - p0) / p0).ln()
         };
+        let weight = manifest.similarity_weight.unwrap_or(0.0);
+        let likeliness = |bi: usize| log_odds(bi) + weight * chosen[bi].1;
         let likeliest = (0..probs.len()).max_by(|&a, &b| likeliness(a).total_cmp(&likeliness(b)));
+        let call_weight = manifest.call_similarity_weight.unwrap_or(0.0);
+        let t = manifest.no_call_threshold.clamp(1e-6, 1.0 - 1e-6);
+        let passes_no_call_threshold = |bi: usize| log_odds(bi) + call_weight * chosen[bi].1 > ((1.0 - t) / t).ln();
         let second = manifest.second_call_threshold.unwrap_or(manifest.no_call_threshold).min(manifest.no_call_threshold);
         // The calls of tool `ti` from row `bi` of the heads' outputs: as many as the count head's
         // likeliest count above 0.
@@ -268,8 +262,7 @@ impl Engine {
             let probs = &probs[bi];
             let mut count = [0f32; N_COUNT];
             count.copy_from_slice(probs);
-            let threshold = if Some(bi) == likeliest { manifest.no_call_threshold } else { second };
-            let called = probs[0] < threshold;
+            let called = if Some(bi) == likeliest { passes_no_call_threshold(bi) } else { probs[0] < second };
             decisions.push(ToolDecision { name: self.tools[ti].tool.name.clone(), similarity: sim, count, called });
             if !called {
                 continue;

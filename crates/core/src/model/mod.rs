@@ -46,6 +46,13 @@ pub struct Manifest {
     /// the count head is the better judge of whether to call at all. Calibrated on held-out tools.
     #[serde(default)]
     pub similarity_weight: Option<f32>,
+    /// Whether the likeliest tool is called: its log-odds of being called plus this times its
+    /// bi-encoder similarity, against the log-odds of `1 - no_call_threshold` (absent: 0, so
+    /// P(no call) < `no_call_threshold`). On tools it never saw the count head doubts clear
+    /// requests ("dim the bedroom lights": P(no call) 0.97 at similarity 0.67) that the
+    /// bi-encoder places well. Calibrated on held-out tools.
+    #[serde(default)]
+    pub call_similarity_weight: Option<f32>,
     pub files: Files,
     #[serde(default)]
     pub ort_optimized: Option<String>,

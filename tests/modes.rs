@@ -290,6 +290,8 @@ fn model_from_env_verbose_threads_device() {
     let err = stderr(&o);
     assert!(err.contains("loaded in") && err.contains("20 tool(s) encoded"), "{err}");
     assert!(err.contains(" ms, confidence "), "{err}");
+    // Each tool read, with why it was not called (the fixture reads three tools).
+    assert_eq!(err.lines().filter(|l| l.contains(": similarity ") && l.contains("P(calls = 0 / 1 / 2 / 3+)")).count(), 3, "{err}");
     if !cfg!(feature = "cuda") {
         assert!(err.contains("warning") && err.contains("using the CPU"), "{err}");
     }

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use needle_core::engine::Decision;
+use needle_core::InputError;
 
 pub use needle_core::eval::*;
 
@@ -32,6 +34,12 @@ pub struct EvalArgs {
     /// instead of the raw model output. BFCL-comparable numbers use the default (raw).
     #[arg(long)]
     pub validated: bool,
+    /// Score each of several decision settings instead of the model's own, running the model
+    /// once per row: FILE is a JSON array of objects with any of needle.json's
+    /// similarity_weight, call_similarity_weight, no_call_threshold, second_call_threshold
+    /// (`pipeline.calibrate` searches them this way). Prints one summary per setting.
+    #[arg(long, value_name = "FILE.json", conflicts_with = "failures")]
+    pub decisions: Option<PathBuf>,
 }
 
 /// `needle eval`: reads the files, evaluates, prints the table (or JSON) on stdout.
@@ -54,6 +62,12 @@ pub fn run(args: &EvalArgs, predictor: &mut dyn Predictor) -> Result<()> {
         progress.set_message(format!("{:.1}%", 100.0 * acc.micro_accuracy()));
     };
     let failures = writer.as_mut().map(|w| w as &mut dyn Write);
+    if let Some(path) = &args.decisions {
+        let settings = read_decisions(path)?;
+        let outcomes = evaluate_each(&rows, predictor, &settings, None, &mut on_row, args.validated)?;
+        progress.finish_and_clear();
+        return print_each(&settings, &outcomes, args.json);
+    }
     let outcome = evaluate(&rows, predictor, failures, &mut on_row, args.validated)?;
     progress.finish_and_clear();
     if let Some(mut w) = writer {
@@ -70,6 +84,46 @@ pub fn run(args: &EvalArgs, predictor: &mut dyn Predictor) -> Result<()> {
     } else {
         print!("{}", outcome.acc.table());
         eprintln!("{} rows in {:.1}s", outcome.acc.total(), outcome.seconds);
+    }
+    Ok(())
+}
+
+/// The settings of `--decisions`: a non-empty JSON array of objects (an input error otherwise).
+fn read_decisions(path: &Path) -> Result<Vec<serde_json::Value>> {
+    let bad = |why: String| InputError(format!("--decisions {}: {why}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(format!("invalid JSON: {e}")))?;
+    match value {
+        serde_json::Value::Array(items) if !items.is_empty() => {
+            // Every setting is checked before the first row: a typo is the file's error.
+            let any = Decision { similarity_weight: 0.0, call_similarity_weight: 0.0, no_call_threshold: 0.5, second_call_threshold: 0.5 };
+            for (i, item) in items.iter().enumerate() {
+                any.with(item).map_err(|e| bad(format!("setting {}: {e:#}", i + 1)))?;
+            }
+            Ok(items)
+        }
+        _ => Err(bad("not a non-empty JSON array".into()).into()),
+    }
+}
+
+/// One line (or with `--json`, one summary object) per decision setting.
+fn print_each(settings: &[serde_json::Value], outcomes: &[Outcome], json: bool) -> Result<()> {
+    if json {
+        let all: Vec<serde_json::Value> = settings
+            .iter()
+            .zip(outcomes)
+            .map(|(s, o)| {
+                let mut v = o.to_json();
+                v["settings"] = s.clone();
+                v
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&all)?);
+    } else {
+        println!("| settings | correct | micro accuracy |\n|---|---:|---:|");
+        for (s, o) in settings.iter().zip(outcomes) {
+            println!("| {s} | {} / {} | {:.1}% |", o.acc.correct(), o.acc.total(), 100.0 * o.acc.micro_accuracy());
+        }
     }
     Ok(())
 }

@@ -437,3 +437,54 @@ fn one_shot_answers_as_pipe_mode_over_a_large_catalogue() {
         }
     }
 }
+
+/// `needle eval --decisions`: one summary per decision setting from one pass of the model; the
+/// model's own setting scores as plain `needle eval` does, a setting that never calls passes only
+/// the no-call row, and a bad settings file is an input error naming it.
+#[test]
+fn eval_scores_each_decision_setting() {
+    let dir = scratch("eval-decisions");
+    // BFCL rows carry bare function objects.
+    let openai: Value = serde_json::from_str(&std::fs::read_to_string(example("assistant-20.json")).unwrap()).unwrap();
+    let tools: Vec<Value> = openai.as_array().unwrap().iter().map(|t| t["function"].clone()).collect();
+    let rows: Vec<String> = [
+        ("lights", "multiple", LIGHTS, serde_json::json!([{"set_lights": {"room": ["kitchen"]}}])),
+        ("weather", "multiple", "what's the weather in Paris", serde_json::json!([{"get_weather": {"location": ["Paris"]}}])),
+        ("volume", "multiple", "set the volume to 30", serde_json::json!([{"set_volume": {"level": [30]}}])),
+        ("none", "irrelevance", THANKS, serde_json::json!([])),
+    ]
+    .iter()
+    .map(|(id, category, query, answers)| {
+        serde_json::json!({"id": id, "category": category, "tools": tools, "query": query, "answers": answers}).to_string()
+    })
+    .collect();
+    let rows = write(&dir, "rows.jsonl", &rows.join("\n"));
+    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(model().join("needle.json")).unwrap()).unwrap();
+    let own: serde_json::Map<String, Value> = ["similarity_weight", "call_similarity_weight", "no_call_threshold", "second_call_threshold"]
+        .iter()
+        .filter_map(|k| manifest.get(*k).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    let never = serde_json::json!({"no_call_threshold": 0.000001, "second_call_threshold": 0.000001});
+    let settings = write(&dir, "settings.json", &serde_json::json!([own, never]).to_string());
+    let eval = |extra: &[&std::ffi::OsStr]| {
+        let mut c = needle();
+        c.arg("eval").arg("--model").arg(model()).arg(&rows).arg("--json").args(extra);
+        run(&mut c, None)
+    };
+    let plain = eval(&[]);
+    let each = eval(&["--decisions".as_ref(), settings.as_os_str()]);
+    assert_eq!(code(&each), 0, "{}", stderr(&each));
+    let plain: Value = serde_json::from_str(&stdout(&plain)).unwrap();
+    let each: Value = serde_json::from_str(&stdout(&each)).unwrap();
+    assert_eq!(each[0]["overall"]["correct"], 4, "{each}");
+    assert_eq!(each[0]["overall"], plain["overall"]);
+    assert_eq!(each[0]["settings"], Value::Object(own));
+    assert_eq!(each[1]["overall"]["correct"], 1, "{each}");
+    // A typo in a setting: exit 2 before any row is read, naming the file and the setting.
+    let bad = write(&dir, "bad.json", r#"[{"no_call_threshold": 0.5}, {"no_call_treshold": 0.5}]"#);
+    let o = eval(&["--decisions".as_ref(), bad.as_os_str()]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("bad.json: setting 2: unknown decision setting \"no_call_treshold\""), "{}", stderr(&o));
+    let o = eval(&["--decisions".as_ref(), settings.as_os_str(), "--failures".as_ref(), dir.join("f.jsonl").as_os_str()]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+}

@@ -1,17 +1,21 @@
-"""Calibrate a format 4 model's `no_call_threshold` on tools its run never saw.
+"""Calibrate a format 4 model's decision settings on tools its run never saw.
 
-    scripts/py -m pipeline.calibrate --run runs/x4 --model DIR [--rows 600]
+    scripts/py -m pipeline.calibrate --run runs/x4 --model DIR [--rows 3000]
 
 `train.py` holds a share of the training tools out and writes every row that offers one to
 RUN/heldout.jsonl; a seeded sample of those rows, half from sources people wrote and half from
-synthesis, is scored through the runtime (`needle eval`) at each setting of the decision (which tool is the likeliest:
-`similarity_weight`; how sure the count head must be to call it: `no_call_threshold`, and how
-much the bi-encoder's similarity counts in that: `call_similarity_weight`; and to call another
-tool as well: `second_call_threshold`), and the best is written into DIR/needle.json. Half written rows, although they are a tenth of the held-out
-rows: a user's requests are written, not templated, and on template rows the model is surer of
-unseen tools than on written ones (the x4-hn run: the likeliest tool's decision right for 94% of
-template rows, 79% of written ones), so a template-only sample sets the thresholds for templates. Rows of seen tools would
-set it where the model is sure of itself, which is not where it stands on a user's tools (the
+synthesis, is scored through the runtime at every setting of the decision (which tool is the
+likeliest: `similarity_weight`; how sure the count head must be to call it: `no_call_threshold`,
+and how much the bi-encoder's similarity counts in that: `call_similarity_weight`; and to call
+another tool as well: `second_call_threshold`), and the best is written into DIR/needle.json.
+One `needle eval --decisions` run scores every setting, the model run once per row (a run per
+setting took 25 s for 600 rows; the whole grid over 3,000 rows now takes about 5 minutes).
+
+Half written rows, although they are a tenth of the held-out rows: a user's requests are
+written, not templated, and on template rows the model is surer of unseen tools than on written
+ones (the x4-hn run: the likeliest tool's decision right for 94% of template rows, 79% of written
+ones), so a template-only sample sets the thresholds for templates. Rows of seen tools would set
+it where the model is sure of itself, which is not where it stands on a user's tools (the
 70-minute run's threshold from seen-tool rows, 0.1, was the strictest that scored well and cost
 calls on dev_unseen). No dev split is read.
 """
@@ -32,12 +36,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 from dev_to_eval import to_eval_row  # noqa: E402
 
-# The grid (48 settings, ~10 minutes on 2 cores). Left out, as they never won on the 180- and
-# 240-minute models: no_call_threshold 0.95, second_call_threshold 0.3 / 0.5, similarity_weight 20.
-THRESHOLDS = (0.5, 0.7, 0.9)
-SECOND_THRESHOLDS = (0.05, 0.1)
-SIMILARITY_WEIGHTS = (0.0, 10.0)
-CALL_SIMILARITY_WEIGHTS = (0.0, 3.0, 6.0, 9.0)
+THRESHOLDS = (0.5, 0.7, 0.9, 0.95)
+SECOND_THRESHOLDS = (0.05, 0.1, 0.3)
+SIMILARITY_WEIGHTS = (0.0, 5.0, 10.0, 20.0)
+CALL_SIMILARITY_WEIGHTS = (0.0, 2.0, 4.0, 6.0, 9.0)
+KEYS = ("similarity_weight", "call_similarity_weight", "no_call_threshold", "second_call_threshold")
 
 
 def heldout_rows(run: Path, n: int, seed: int = 0) -> list[dict]:
@@ -52,44 +55,37 @@ def heldout_rows(run: Path, n: int, seed: int = 0) -> list[dict]:
     return written + [r for r in rows if is_synthetic(r)][: n - len(written)]
 
 
-def score(model: Path, rows: Path, settings: dict) -> float:
+def score_all(model: Path, rows: Path, grid: list[dict]) -> list[float]:
+    """The share of rows exactly right under each setting of `grid`, in order."""
     with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        for f in model.iterdir():
-            if f.name != "needle.json":
-                os.symlink(f.resolve(), tmp / f.name)
-        manifest = json.loads((model / "needle.json").read_text())
-        manifest.update(settings)
-        (tmp / "needle.json").write_text(json.dumps(manifest))
-        out = subprocess.run([str(ROOT / "target/release/needle"), "eval", "--model", str(tmp), str(rows), "--json"],
+        settings = Path(tmp) / "decisions.json"
+        settings.write_text(json.dumps(grid))
+        out = subprocess.run([str(ROOT / "target/release/needle"), "eval", "--model", str(model), str(rows),
+                              "--decisions", str(settings), "--json"],
                              capture_output=True, text=True, check=True, env={**os.environ, "NEEDLE_TODAY": "2026-12-07"})
-    return json.loads(out.stdout)["overall"]["micro_accuracy"]
+    return [o["overall"]["micro_accuracy"] for o in json.loads(out.stdout)]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", type=Path, required=True)
     ap.add_argument("--model", type=Path, required=True)
-    ap.add_argument("--rows", type=int, default=600)
+    ap.add_argument("--rows", type=int, default=3000)
     args = ap.parse_args()
     sample = heldout_rows(args.run, args.rows)
     rows = [to_eval_row(r, "calib", i) for i, r in enumerate(sample)]
     path = args.run / "calib.jsonl"
     write_jsonl(path, rows)
     # Every setting together (a second tool is never held to a looser bar than the likeliest).
-    keys = ("similarity_weight", "call_similarity_weight", "no_call_threshold", "second_call_threshold")
-    grid = [dict(zip(keys, (w, c, t, u))) for w in SIMILARITY_WEIGHTS for c in CALL_SIMILARITY_WEIGHTS
+    grid = [dict(zip(KEYS, (w, c, t, u))) for w in SIMILARITY_WEIGHTS for c in CALL_SIMILARITY_WEIGHTS
             for t in THRESHOLDS for u in SECOND_THRESHOLDS if u <= t]
-    scores = []
-    for settings in grid:
-        exact = score(args.model, path, settings)
-        scores.append({**settings, "exact": exact})
-        print(", ".join(f"{k} {v}" for k, v in settings.items()) +
-              f": {exact:.3f} of {len(rows)} rows of held-out tools exactly right", flush=True)
+    scores = [{**settings, "exact": exact} for settings, exact in zip(grid, score_all(args.model, path, grid))]
+    for s in sorted(scores, key=lambda s: -s["exact"])[:10]:
+        print(", ".join(f"{k} {s[k]}" for k in KEYS) + f": {s['exact']:.4f} of {len(rows)} rows exactly right")
     # Ties go to the smaller weights and the threshold nearest 0.5 (the head's own argmax).
     best = max(scores, key=lambda s: (s["exact"], -s["similarity_weight"], -s["call_similarity_weight"],
                                       -abs(s["no_call_threshold"] - 0.5), s["second_call_threshold"]))
-    chosen = {k: best[k] for k in keys}
+    chosen = {k: best[k] for k in KEYS}
     manifest = json.loads((args.model / "needle.json").read_text())
     manifest.update(chosen)
     manifest.setdefault("training", {})["calibration"] = {

@@ -11,13 +11,13 @@
 
 use std::time::Instant;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context as _, Result};
 use serde_json::Value;
 
 use crate::calls::{validate_calls, EncodeStats, Prediction, ToolDecision};
 use crate::memo::Memo;
-use crate::model::sequence::{request_pieces, tool_line_ids, tool_segment, CLS, SEP};
-use crate::model::{Model, N_COUNT};
+use crate::model::sequence::{request_pieces, tool_line_ids, tool_segment, ToolSegment, CLS, SEP};
+use crate::model::{HeadsOut, Manifest, Model, N_COUNT};
 use crate::onnx::{Device, ModelOptions};
 use crate::tool_cache::ToolCache;
 use crate::tools::Tool;
@@ -44,6 +44,8 @@ pub struct Engine {
     memo: Memo<Vec<u32>, Vec<f32>>,
     /// Vectors of tools encoded by earlier runs, on disk (`crate::tool_cache`); `None`: off.
     pub tool_cache: Option<ToolCache>,
+    /// The decision's settings: the manifest's unless replaced (`needle eval --decisions`).
+    pub decision: Decision,
 }
 
 /// At most this many tool vectors are remembered (1.5 KiB each).
@@ -74,7 +76,18 @@ fn argmax(x: &[f32]) -> usize {
 
 impl Engine {
     pub fn load(dir: &std::path::Path, opts: &ModelOptions, context: Context) -> Result<Engine> {
-        Ok(Engine { model: Model::load(dir, opts)?, tools: Vec::new(), last_encode: EncodeStats::default(), context, require_call: false, memo: Memo::new(TOOL_MEMO_SIZE), tool_cache: None })
+        let model = Model::load(dir, opts)?;
+        let decision = Decision::of(&model.manifest);
+        Ok(Engine {
+            model,
+            tools: Vec::new(),
+            last_encode: EncodeStats::default(),
+            context,
+            require_call: false,
+            memo: Memo::new(TOOL_MEMO_SIZE),
+            tool_cache: None,
+            decision,
+        })
     }
 
     pub fn tools(&self) -> impl Iterator<Item = &Tool> {
@@ -178,21 +191,41 @@ impl Engine {
     }
 
     pub fn predict(&mut self, query: &str) -> Result<Prediction> {
-        let (calls, decisions, truncated, ms) = self.predict_calls(query)?;
-        let tools: Vec<&Tool> = self.tools().collect();
-        let proposed = calls.clone();
-        let (calls, invalid) = validate_calls(&tools, calls);
-        let confidence =
-            decisions.iter().map(|d| if d.called { 1.0 - d.count[0] } else { d.count[0] }).fold(1.0f32, f32::min);
-        Ok(Prediction { calls, invalid, proposed, confidence, ms, query_truncated: truncated, decisions })
+        let decision = self.decision;
+        Ok(self.predict_each(query, &[decision])?.pop().expect("one prediction per decision"))
     }
 
-    /// The calls before validation, each tool's decision, whether the request was cut, and ms.
-    pub fn predict_calls(&mut self, query: &str) -> Result<(Vec<Value>, Vec<ToolDecision>, bool, f64)> {
+    /// One prediction per decision setting, the model run over the request once (the
+    /// settings only change what is made of its outputs: `needle eval --decisions`).
+    pub fn predict_each(&mut self, query: &str, settings: &[Decision]) -> Result<Vec<Prediction>> {
         let start = Instant::now();
-        if self.tools.is_empty() {
-            return Ok((Vec::new(), Vec::new(), false, 0.0));
-        }
+        let reading = if self.tools.is_empty() { None } else { Some(self.read(query)?) };
+        let tools: Vec<&Tool> = self.tools().collect();
+        let predictions = settings
+            .iter()
+            .map(|decision| {
+                let (proposed, decisions) = reading.as_ref().map_or_else(Default::default, |r| self.decide(r, decision));
+                let (calls, invalid) = validate_calls(&tools, proposed.clone());
+                let confidence = decisions
+                    .iter()
+                    .map(|d| if d.called { 1.0 - d.count[0] } else { d.count[0] })
+                    .fold(1.0f32, f32::min);
+                Prediction {
+                    calls,
+                    invalid,
+                    proposed,
+                    confidence,
+                    ms: start.elapsed().as_secs_f64() * 1e3,
+                    query_truncated: reading.as_ref().is_some_and(|r| r.truncated),
+                    decisions,
+                }
+            })
+            .collect();
+        Ok(predictions)
+    }
+
+    /// Steps 1 and 2: the shortlist and one batch of the encoder and heads over it.
+    fn read(&mut self, query: &str) -> Result<Reading> {
         let (req, offsets, truncated) = request_pieces(&self.model.tokenizer, query)?;
         let mut request_ids = vec![CLS];
         request_ids.extend(&req);
@@ -229,45 +262,47 @@ impl Engine {
             }
         }
         let out = self.model.heads(&hidden, b, t, &param_pos, p, &pool, m)?;
+        let probs = (0..chosen.len()).map(|bi| softmax(&out.count[bi * N_COUNT..(bi + 1) * N_COUNT])).collect();
+        Ok(Reading { query: query.to_string(), offsets, truncated, chosen, segs, out, probs })
+    }
 
-        let mut calls = Vec::new();
-        let mut decisions = Vec::new();
-        let probs: Vec<Vec<f32>> = (0..chosen.len()).map(|bi| softmax(&out.count[bi * N_COUNT..(bi + 1) * N_COUNT])).collect();
+    /// Steps 3 and 4: which tools are called, how often, and with which arguments.
+    fn decide(&self, reading: &Reading, d: &Decision) -> (Vec<Value>, Vec<ToolDecision>) {
+        let Reading { query, offsets, chosen, segs, out, probs, .. } = reading;
         // The likeliest tool (log-odds of a call plus similarity_weight x similarity) is called
         // when its log-odds plus call_similarity_weight x similarity pass no_call_threshold's;
         // every other tool when its P(no call) is below second_call_threshold.
-        let manifest = &self.model.manifest;
         let log_odds = |bi: usize| {
             let p0 = probs[bi][0].clamp(1e-6, 1.0 - 1e-6);
             ((1.0 - p0) / p0).ln()
         };
-        let weight = manifest.similarity_weight.unwrap_or(0.0);
-        let likeliness = |bi: usize| log_odds(bi) + weight * chosen[bi].1;
+        let likeliness = |bi: usize| log_odds(bi) + d.similarity_weight * chosen[bi].1;
         let likeliest = (0..probs.len()).max_by(|&a, &b| likeliness(a).total_cmp(&likeliness(b)));
-        let call_weight = manifest.call_similarity_weight.unwrap_or(0.0);
-        let t = manifest.no_call_threshold.clamp(1e-6, 1.0 - 1e-6);
-        let passes_no_call_threshold = |bi: usize| log_odds(bi) + call_weight * chosen[bi].1 > ((1.0 - t) / t).ln();
-        let second = manifest.second_call_threshold.unwrap_or(manifest.no_call_threshold).min(manifest.no_call_threshold);
+        let t = d.no_call_threshold.clamp(1e-6, 1.0 - 1e-6);
+        let passes_no_call_threshold =
+            |bi: usize| log_odds(bi) + d.call_similarity_weight * chosen[bi].1 > ((1.0 - t) / t).ln();
+        let second = d.second_call_threshold.min(d.no_call_threshold);
         // The calls of tool `ti` from row `bi` of the heads' outputs: as many as the count head's
         // likeliest count above 0.
         let calls_of = |bi: usize, ti: usize| -> Vec<Value> {
             let n = 1 + argmax(&probs[bi][1..]);
             let name = &self.tools[ti].tool.name;
-            arguments(query, &offsets, &segs[bi].params, &out, bi, n, &self.context)
+            arguments(query, offsets, &segs[bi].params, out, bi, n, &self.context)
                 .into_iter()
                 .map(|args| serde_json::json!({"name": name, "arguments": Value::Object(args)}))
                 .collect()
         };
+        let mut calls = Vec::new();
+        let mut decisions = Vec::new();
         for (bi, &(ti, sim)) in chosen.iter().enumerate() {
             let probs = &probs[bi];
             let mut count = [0f32; N_COUNT];
             count.copy_from_slice(probs);
             let called = if Some(bi) == likeliest { passes_no_call_threshold(bi) } else { probs[0] < second };
             decisions.push(ToolDecision { name: self.tools[ti].tool.name.clone(), similarity: sim, count, called });
-            if !called {
-                continue;
+            if called {
+                calls.extend(calls_of(bi, ti));
             }
-            calls.extend(calls_of(bi, ti));
         }
         // Required: the likeliest tool, once, when none passed the threshold.
         if self.require_call && calls.is_empty() {
@@ -276,7 +311,61 @@ impl Engine {
                 calls.extend(calls_of(bi, chosen[bi].0));
             }
         }
-        Ok((unique_calls(calls), decisions, truncated, start.elapsed().as_secs_f64() * 1e3))
+        (unique_calls(calls), decisions)
+    }
+}
+
+/// The model's reading of one request against the loaded tools: what the decision needs (one
+/// reading serves several decision settings: `predict_each`).
+struct Reading {
+    query: String,
+    offsets: Vec<(usize, usize)>,
+    truncated: bool,
+    /// The shortlist: (tool index, similarity), best first.
+    chosen: Vec<(usize, f32)>,
+    segs: Vec<ToolSegment>,
+    out: HeadsOut,
+    /// The count head's probabilities per shortlisted tool.
+    probs: Vec<Vec<f32>>,
+}
+
+/// The settings of the decision (docs/model-format.md, "A request, step by step", step 3):
+/// the manifest's, or others to compare (`needle eval --decisions`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Decision {
+    pub similarity_weight: f32,
+    pub call_similarity_weight: f32,
+    pub no_call_threshold: f32,
+    pub second_call_threshold: f32,
+}
+
+impl Decision {
+    pub fn of(m: &Manifest) -> Decision {
+        Decision {
+            similarity_weight: m.similarity_weight.unwrap_or(0.0),
+            call_similarity_weight: m.call_similarity_weight.unwrap_or(0.0),
+            no_call_threshold: m.no_call_threshold,
+            second_call_threshold: m.second_call_threshold.unwrap_or(m.no_call_threshold),
+        }
+    }
+
+    /// These settings with those named in `settings` (a JSON object with any of the four
+    /// manifest keys) replaced.
+    pub fn with(mut self, settings: &Value) -> Result<Decision> {
+        let Some(obj) = settings.as_object() else {
+            bail!("decision settings are not a JSON object: {settings}");
+        };
+        for (key, value) in obj {
+            let v = value.as_f64().with_context(|| format!("decision setting \"{key}\" is not a number: {value}"))? as f32;
+            match key.as_str() {
+                "similarity_weight" => self.similarity_weight = v,
+                "call_similarity_weight" => self.call_similarity_weight = v,
+                "no_call_threshold" => self.no_call_threshold = v,
+                "second_call_threshold" => self.second_call_threshold = v,
+                other => bail!("unknown decision setting \"{other}\" (similarity_weight, call_similarity_weight, no_call_threshold, second_call_threshold)"),
+            }
+        }
+        Ok(self)
     }
 }
 

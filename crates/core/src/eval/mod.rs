@@ -59,6 +59,14 @@ pub trait Predictor {
     fn set_tools(&mut self, tools: Vec<Tool>) -> Result<()>;
     /// Predicts the calls for one query against the current tools.
     fn predict(&mut self, query: &str) -> Result<Prediction>;
+    /// One prediction per decision setting (`needle eval --decisions`: JSON objects of manifest
+    /// keys); no settings: the predictor's own decision, one prediction.
+    fn predict_each(&mut self, query: &str, settings: &[Value]) -> Result<Vec<Prediction>> {
+        if !settings.is_empty() {
+            bail!("this predictor has one decision");
+        }
+        Ok(vec![self.predict(query)?])
+    }
 }
 
 /// The real engine. BFCL scores what the model wrote, so `calls` is every call the engine made
@@ -72,6 +80,20 @@ impl Predictor for crate::engine::Engine {
         let p = crate::engine::Engine::predict(self, query)?;
         let raw = serde_json::to_string(&p.proposed)?;
         Ok(Prediction { raw, calls: Ok(p.proposed), printed: Some(p.calls) })
+    }
+
+    fn predict_each(&mut self, query: &str, settings: &[Value]) -> Result<Vec<Prediction>> {
+        let decisions = if settings.is_empty() {
+            vec![self.decision]
+        } else {
+            settings.iter().map(|s| self.decision.with(s)).collect::<Result<_>>()?
+        };
+        let mut out = Vec::with_capacity(decisions.len());
+        for p in crate::engine::Engine::predict_each(self, query, &decisions)? {
+            let raw = serde_json::to_string(&p.proposed)?;
+            out.push(Prediction { raw, calls: Ok(p.proposed), printed: Some(p.calls) });
+        }
+        Ok(out)
     }
 }
 
@@ -182,46 +204,67 @@ impl Outcome {
 pub fn evaluate(
     rows: &[Row],
     predictor: &mut dyn Predictor,
-    mut failures: Option<&mut dyn Write>,
+    failures: Option<&mut dyn Write>,
     on_row: &mut dyn FnMut(&Accumulator),
     validated: bool,
 ) -> Result<Outcome> {
+    Ok(evaluate_each(rows, predictor, &[], failures, on_row, validated)?.pop().expect("one outcome"))
+}
+
+/// [`evaluate`] under each decision setting in `settings` (none: the predictor's own), the
+/// model run once per row: one outcome per setting. Failed rows are written only for one setting.
+pub fn evaluate_each(
+    rows: &[Row],
+    predictor: &mut dyn Predictor,
+    settings: &[Value],
+    mut failures: Option<&mut dyn Write>,
+    on_row: &mut dyn FnMut(&Accumulator),
+    validated: bool,
+) -> Result<Vec<Outcome>> {
+    if settings.len() > 1 && failures.is_some() {
+        bail!("failed rows are written for one decision setting, not {}", settings.len());
+    }
     let start = Instant::now();
-    let mut out = Outcome::default();
+    let mut outs: Vec<Outcome> = (0..settings.len().max(1)).map(|_| Outcome::default()).collect();
     for row in rows {
         let tools: Result<Vec<Tool>, String> =
             row.tools.iter().map(|t| tools::normalize(t).map_err(|e| e.to_string())).collect();
-        let (result, pred) = match tools {
+        // Per setting: the score and the prediction, or why there is none.
+        let results: Vec<(Result<(), String>, Option<Prediction>)> = match tools {
             Err(e) => {
-                out.tool_errors += 1;
-                (Err(format!("tools rejected by needle: {e}")), None)
+                outs.iter_mut().for_each(|o| o.tool_errors += 1);
+                vec![(Err(format!("tools rejected by needle: {e}")), None); outs.len()]
             }
-            Ok(tools) => match predictor.set_tools(tools).and_then(|()| predictor.predict(&row.query)) {
+            Ok(tools) => match predictor.set_tools(tools).and_then(|()| predictor.predict_each(&row.query, settings)) {
                 Err(e) => {
-                    out.engine_errors += 1;
-                    (Err(format!("engine error: {e:#}")), None)
+                    outs.iter_mut().for_each(|o| o.engine_errors += 1);
+                    vec![(Err(format!("engine error: {e:#}")), None); outs.len()]
                 }
-                Ok(pred) => (score_prediction(row, &pred, validated), Some(pred)),
+                Ok(preds) => preds.into_iter().map(|p| (score_prediction(row, &p, validated), Some(p))).collect(),
             },
         };
-        out.acc.add(&row.category, result.is_ok());
-        if let (Err(reason), Some(w)) = (&result, failures.as_deref_mut()) {
-            let rec = json!({
-                "id": row.id,
-                "category": row.category,
-                "query": row.query,
-                "answers": row.answers,
-                "output": pred.as_ref().map(|p| p.raw.clone()),
-                "calls": pred.as_ref().and_then(|p| p.calls.as_ref().ok().cloned()),
-                "printed": pred.as_ref().and_then(|p| p.printed.clone()),
-                "reason": reason,
-            });
-            writeln!(w, "{rec}")?;
+        for (out, (result, pred)) in outs.iter_mut().zip(&results) {
+            out.acc.add(&row.category, result.is_ok());
+            if let (Err(reason), Some(w)) = (result, failures.as_deref_mut()) {
+                let rec = json!({
+                    "id": row.id,
+                    "category": row.category,
+                    "query": row.query,
+                    "answers": row.answers,
+                    "output": pred.as_ref().map(|p| p.raw.clone()),
+                    "calls": pred.as_ref().and_then(|p| p.calls.as_ref().ok().cloned()),
+                    "printed": pred.as_ref().and_then(|p| p.printed.clone()),
+                    "reason": reason,
+                });
+                writeln!(w, "{rec}")?;
+            }
         }
-        on_row(&out.acc);
+        on_row(&outs[0].acc);
     }
-    out.seconds = start.elapsed().as_secs_f64();
-    Ok(out)
+    for out in &mut outs {
+        out.seconds = start.elapsed().as_secs_f64();
+    }
+    Ok(outs)
 }
 
 #[cfg(test)]

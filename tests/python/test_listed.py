@@ -1,10 +1,11 @@
 """pipeline.synth.listed: a single-call row becomes a request listing one parameter's values."""
+import json
 import random
 
 from pipeline.labels import SPAN, B, label_pair
 from pipeline.minilm import tokenizer
 from pipeline.sequence import encode_pair
-from pipeline.synth.listed import listed_row, listed_rows, occurrences
+from pipeline.synth.listed import listed_row, listed_rows, occurrences, values_by_parameter
 
 WEATHER = {"name": "get_weather", "description": "Current weather for a city",
            "parameters": {"type": "object", "properties": {"city": {"type": "string"},
@@ -52,3 +53,42 @@ def test_refuses_what_cannot_be_listed():
     # Only synthetic single-call rows are read.
     made = listed_rows([dict(row(0, "Paris"), id="bfcl:1"), row(1, "Tokyo"), row(2, "Lima")], 1.0, seed=0)
     assert {r["id"] for r in made} == {"synth:1:listed", "synth:2:listed"}
+
+
+FLIGHT = {"name": "book_flight", "description": "Book a flight",
+          "parameters": {"type": "object", "properties": {"origin": {"type": "string"}, "destination": {"type": "string"},
+                                                          "day": {"type": "string"}, "seats": {"type": "integer"}}}}
+
+
+def flight(i, origin, destination, day, seats):
+    return {"query": f"book a flight from {origin} to {destination} on {day} for {seats} people", "tools": [FLIGHT],
+            "answers": [{"name": "book_flight", "arguments": {"origin": origin, "destination": destination, "day": day,
+                                                              "seats": seats}}],
+            "source": "synth:single", "id": f"synth:{i}"}
+
+
+def test_at_most_two_parameters_listed_and_two_say_respectively():
+    rows = [flight(0, "Paris", "Tokyo", "Monday", 2), flight(1, "Rome", "Lima", "Friday", 3),
+            flight(2, "Oslo", "Quito", "Sunday", 4)]
+    pool = values_by_parameter(rows)
+    seen = set()
+    for seed in range(200):
+        made = listed_row(rows[0], pool, random.Random(seed))
+        if made is None:
+            continue
+        calls = made["answers"]
+        listed = [k for k in calls[0]["arguments"] if len({json.dumps(c["arguments"][k]) for c in calls}) > 1]
+        assert len(listed) in (1, 2)
+        assert ("respectively" in made["query"]) == (len(listed) == 2), made["query"]
+        assert " or " not in made["query"]
+        seen.add(len(listed))
+    assert seen == {1, 2}
+
+
+def test_quoted_and_free_text_values_are_not_listed():
+    song = {"name": "play", "description": "Play a song", "parameters": {"type": "object", "properties": {
+        "song": {"type": "string"}, "message": {"type": "string"}}}}
+    rows = [{"query": f'play "{s}" and text "{m}"', "tools": [song],
+             "answers": [{"name": "play", "arguments": {"song": s, "message": m}}], "source": "synth:single",
+             "id": f"synth:{i}"} for i, (s, m) in enumerate([("Imagine", "hi"), ("Hey Jude", "bye now")])]
+    assert listed_rows(rows, 1.0, seed=0) == []

@@ -7,8 +7,10 @@ call: "the weather in Paris and Tokyo", "the factorial of 5,10 and 15", "songs b
 for 20 and 15 minutes respectively". This turns a single-call synthetic training row into that
 shape: a parameter whose value the request writes once, verbatim, gets one or two more values
 (other values the same tool's parameter takes in other synthetic rows), the request lists them in
-place, and the answer repeats the call once per value. With a second such parameter, sometimes
-both are listed and the request ends in "respectively".
+place, and the answer repeats the call once per value. With a second such parameter, a quarter
+of the rows list both and end in "respectively". Not listed: free text (a message, a body),
+quoted values (a quoted "Imagine and Hey Jude" reads as one title), a value written twice or
+inside a date, path or decimal; no "or" (one choice, not two calls).
 
 Only training rows are read and written: the dev splits keep their own synthesis.
 """
@@ -18,23 +20,39 @@ import random
 import re
 
 LIST_OF_TWO = ("{0} and {1}", "{0} and {1}", "{0} and {1}", "both {0} and {1}", "{0} as well as {1}",
-               "{0} and also {1}", "{0}, and {1}", "{0} & {1}", "{0} or {1}")
+               "{0} and also {1}", "{0}, and {1}", "{0} & {1}")
 LIST_OF_THREE = ("{0}, {1} and {2}", "{0}, {1}, and {2}", "{0}, {1} and {2}", "{0}, {1}, {2}",
                  "{0},{1} and {2}", "{0}, {1} as well as {2}")
+# Parameters whose value is free text: two messages in one request read as one message.
+FREE_TEXT = {"message", "text", "body", "content", "subject", "note", "notes", "comment", "description", "prompt"}
+QUOTES = "\"'\u201c\u201d\u2018\u2019`"
 
 
-def listable(value) -> bool:
-    """A value that can stand in a spoken list: a short string or a whole number, not a bool."""
+def listable(key: str, value) -> bool:
+    """A value that can stand in a spoken list: a whole number or a short string (not free text)."""
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
         return True
-    return isinstance(value, str) and 0 < len(value) <= 40 and not re.search(r",| and | or |&", value)
+    return (isinstance(value, str) and 0 < len(value) <= 40 and len(value.split()) <= 3 and key.lower() not in FREE_TEXT
+            and not re.search(r",| and | or |&|[\"'`]", value))
 
 
 def occurrences(query: str, text: str) -> list[int]:
-    """Where `text` stands in the query as whole words (not inside a longer word or number)."""
-    return [m.start() for m in re.finditer(rf"(?<![\w.\-/]){re.escape(text)}(?![\w\-/]|\.\d)", query)]
+    """Where `text` stands in the query, case-insensitively, between non-alphanumerics: the way
+    pipeline.labels finds a value (a superset of `standalone`)."""
+    return [m.start() for m in re.finditer(rf"(?<![A-Za-z0-9]){re.escape(text)}(?![A-Za-z0-9])", query, re.I)]
+
+
+def standalone(query: str, at: int, text: str) -> bool:
+    """The occurrence at `at` is a value of its own: not part of a date, path, decimal or
+    hyphenated word, and not quoted ("Imagine and Hey Jude" in quotes reads as one title)."""
+    before, after = query[at - 1:at] if at else "", query[at + len(text):at + len(text) + 1]
+    if before and (re.match(r"[\w.\-/]", before) or before in QUOTES):
+        return False
+    if after and (re.match(r"[\w\-/]", after) or after in QUOTES):
+        return False
+    return not re.match(r"\.\d", query[at + len(text):at + len(text) + 2])
 
 
 def values_by_parameter(rows: list[dict]) -> dict[tuple[str, str], list]:
@@ -45,7 +63,7 @@ def values_by_parameter(rows: list[dict]) -> dict[tuple[str, str], list]:
             continue
         call = r["answers"][0]
         for key, value in call["arguments"].items():
-            if listable(value) and occurrences(r["query"], str(value)):
+            if listable(key, value) and occurrences(r["query"], str(value)):
                 values = pool.setdefault((call["name"], key), [])
                 if value not in values:
                     values.append(value)
@@ -63,20 +81,26 @@ def listed_row(row: dict, pool: dict, rng: random.Random) -> dict | None:
 
     def fits(key):
         value = args[key]
-        if not listable(value) or len(occurrences(query, texts[key])) != 1:
+        if not listable(key, value):
+            return False
+        at = occurrences(query, texts[key])
+        if len(at) != 1 or not standalone(query, at[0], texts[key]):
             return False
         # The written value must not share words with another argument's ("New York" and "York").
-        return not any(k != key and (texts[key] in t or t in texts[key]) for k, t in texts.items())
+        return not any(k != key and (texts[key].lower() in t.lower() or t.lower() in texts[key].lower())
+                       for k, t in texts.items())
 
     keys = [k for k in args if fits(k)]
     rng.shuffle(keys)
+    want = 2 if rng.random() < 0.25 else 1       # parameters listed: two only with "respectively"
     chosen = []
     for key in keys:
         others = [v for v in pool.get((call["name"], key), [])
-                  if v != args[key] and type(v) is type(args[key]) and not occurrences(query, str(v))]
+                  if v != args[key] and type(v) is type(args[key]) and not occurrences(query, str(v))
+                  and not any(str(v).lower() in t.lower() or t.lower() in str(v).lower() for t in texts.values())]
         if others:
             chosen.append((key, others))
-        if len(chosen) == (2 if rng.random() < 0.25 else 1):
+        if len(chosen) == want:
             break
     if not chosen:
         return None
@@ -84,7 +108,10 @@ def listed_row(row: dict, pool: dict, rng: random.Random) -> dict | None:
     if any(len(others) < n_calls - 1 for _, others in chosen):
         n_calls = 2
     lists = {key: [args[key]] + rng.sample(others, n_calls - 1) for key, others in chosen}
-    form = rng.choice(LIST_OF_THREE if n_calls == 3 else LIST_OF_TWO)
+    forms = LIST_OF_THREE if n_calls == 3 else LIST_OF_TWO
+    if any(isinstance(v, int) for values in lists.values() for v in values):
+        forms = [f for f in forms if "},{" not in f]     # "5,100 and 15" reads as 5100
+    form = rng.choice(forms)
     # Replace from the end of the request so earlier positions stay right.
     for key in sorted(lists, key=lambda k: -occurrences(query, texts[k])[0]):
         at = occurrences(query, texts[key])[0]
@@ -93,6 +120,13 @@ def listed_row(row: dict, pool: dict, rng: random.Random) -> dict | None:
     if len(lists) == 2:
         end = len(query.rstrip(".!?"))
         query = query[:end] + rng.choice((" respectively", ", respectively")) + query[end:]
+    # Every listed value, and every other value, is written once, where the labels will find it.
+    for key, text in texts.items():
+        if key in lists:
+            if any(len(occurrences(query, str(v))) != 1 for v in lists[key]):
+                return None
+        elif len(occurrences(query, text)) != len(occurrences(row["query"], text)):
+            return None
     answers = [{"name": call["name"], "arguments": {k: (lists[k][i] if k in lists else v) for k, v in args.items()}}
                for i in range(n_calls)]
     return dict(row, query=query, answers=answers, source="synth:listed", id=f"{row['id']}:listed")

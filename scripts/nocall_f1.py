@@ -24,7 +24,8 @@ def main():
         fn = sum(f["category"] == none_fits for f in failures)
         fp = sum(f["category"].startswith(split + "_") and f["category"] != none_fits and f.get("printed") == []
                  for f in failures)
-        print(f"{split}: no-call F1 {2 * tp / (2 * tp + fp + fn):.3f} (true {tp}, call rows answered [] {fp}, "
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else float("nan")
+        print(f"{split}: no-call F1 {f1:.3f} (true {tp}, call rows answered [] {fp}, "
               f"no-call rows answered with a call {fn})")
 
 

@@ -44,6 +44,7 @@ pub struct EvalArgs {
 
 /// `needle eval`: reads the files, evaluates, prints the table (or JSON) on stdout.
 pub fn run(args: &EvalArgs, predictor: &mut dyn Predictor) -> Result<()> {
+    let settings = args.decisions.as_deref().map(read_decisions).transpose()?;
     let rows = read_rows(&args.files, args.limit)?;
     if rows.is_empty() {
         bail!("no rows in {}", args.files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
@@ -62,23 +63,22 @@ pub fn run(args: &EvalArgs, predictor: &mut dyn Predictor) -> Result<()> {
         progress.set_message(format!("{:.1}%", 100.0 * acc.micro_accuracy()));
     };
     let failures = writer.as_mut().map(|w| w as &mut dyn Write);
-    if let Some(path) = &args.decisions {
-        let settings = read_decisions(path)?;
-        let outcomes = evaluate_each(&rows, predictor, &settings, None, &mut on_row, args.validated)?;
+    if let Some(settings) = &settings {
+        let outcomes = evaluate_each(&rows, predictor, settings, None, &mut on_row, args.validated)?;
         progress.finish_and_clear();
-        return print_each(&settings, &outcomes, args.json);
+        warn_errors(&outcomes[0]);
+        print_each(settings, &outcomes, args.json)?;
+        if !args.json {
+            eprintln!("{} rows, {} settings in {:.1}s", outcomes[0].acc.total(), settings.len(), outcomes[0].seconds);
+        }
+        return Ok(());
     }
     let outcome = evaluate(&rows, predictor, failures, &mut on_row, args.validated)?;
     progress.finish_and_clear();
     if let Some(mut w) = writer {
         w.flush()?;
     }
-    if outcome.tool_errors + outcome.engine_errors > 0 {
-        eprintln!(
-            "warning: {} row(s) with tools needle rejected, {} engine error(s); both counted as failures",
-            outcome.tool_errors, outcome.engine_errors
-        );
-    }
+    warn_errors(&outcome);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&outcome.to_json())?);
     } else {
@@ -86,6 +86,15 @@ pub fn run(args: &EvalArgs, predictor: &mut dyn Predictor) -> Result<()> {
         eprintln!("{} rows in {:.1}s", outcome.acc.total(), outcome.seconds);
     }
     Ok(())
+}
+
+fn warn_errors(outcome: &Outcome) {
+    if outcome.tool_errors + outcome.engine_errors > 0 {
+        eprintln!(
+            "warning: {} row(s) with tools needle rejected, {} engine error(s); both counted as failures",
+            outcome.tool_errors, outcome.engine_errors
+        );
+    }
 }
 
 /// The settings of `--decisions`: a non-empty JSON array of objects (an input error otherwise).
@@ -96,7 +105,7 @@ fn read_decisions(path: &Path) -> Result<Vec<serde_json::Value>> {
     match value {
         serde_json::Value::Array(items) if !items.is_empty() => {
             // Every setting is checked before the first row: a typo is the file's error.
-            let any = Decision { similarity_weight: 0.0, call_similarity_weight: 0.0, no_call_threshold: 0.5, second_call_threshold: 0.5 };
+            let any = Decision { similarity_weight: 0.0, call_similarity_weight: 0.0, no_call_threshold: 0.5, second_call_threshold: None };
             for (i, item) in items.iter().enumerate() {
                 any.with(item).map_err(|e| bad(format!("setting {}: {e:#}", i + 1)))?;
             }

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use crate::cli::EngineArgs;
 use needle_core::engine::Engine;
 use needle_core::onnx::{self, ModelOptions};
-use needle_core::tool_cache::ToolCache;
+use needle_core::tool_cache::{self, ToolCache};
 use needle_core::{tools, InputError};
 
 /// More intra-op threads than [`MAX_THREADS_PER_CORE`] per core only slow ONNX Runtime down (and
@@ -61,7 +61,8 @@ pub fn load_engine(args: &EngineArgs, tools: Vec<tools::Tool>, one_shot: bool) -
         let loaded_ms = start.elapsed().as_secs_f64() * 1e3;
         if let Some(cache_dir) = args.tool_cache_dir() {
             // Best effort: a cache that cannot be opened is no cache (`--verbose` says why).
-            match ToolCache::open(&cache_dir, &dir, &engine.model.manifest.files.encoder) {
+            let runtime = tool_cache::runtime_key(&format!("{:?}", engine.device()));
+            match ToolCache::open(&cache_dir, &dir, &engine.model.manifest.files.encoder, &runtime) {
                 Ok(cache) => engine.tool_cache = Some(cache),
                 Err(e) if args.verbose => eprintln!("needle: tool cache {} off: {e:#}", cache_dir.display()),
                 Err(_) => {}

@@ -23,6 +23,13 @@ fn main() -> ExitCode {
     if std::env::var_os("ORT_DISABLE_TELEMETRY").is_none() {
         std::env::set_var("ORT_DISABLE_TELEMETRY", "1");
     }
+    // An empty variable means unset (`NEEDLE_TOOL_CACHE= needle ...`), as for XDG_CACHE_HOME;
+    // clap would refuse an empty path. Single-threaded here, so changing the environment is safe.
+    for var in ["NEEDLE_MODEL", "NEEDLE_TOOL_CACHE", "NEEDLE_TODAY"] {
+        if std::env::var_os(var).is_some_and(|v| v.is_empty()) {
+            std::env::remove_var(var);
+        }
+    }
     let mut cli = Cli::parse();
     match run(&mut cli) {
         Ok(code) => ExitCode::from(code),

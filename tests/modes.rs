@@ -337,8 +337,9 @@ fn writes_only_its_tool_cache_under_home() {
     };
     let home = scratch("home");
     let mut c = base();
+    // An empty variable is unset: the default cache.
     c.env("HOME", &home)
-        .env_remove("NEEDLE_TOOL_CACHE")
+        .env("NEEDLE_TOOL_CACHE", "")
         .env_remove("XDG_CACHE_HOME")
         .env_remove("ORT_DISABLE_TELEMETRY")
         .arg(LIGHTS);
@@ -464,7 +465,7 @@ fn eval_scores_each_decision_setting() {
         .iter()
         .filter_map(|k| manifest.get(*k).map(|v| (k.to_string(), v.clone())))
         .collect();
-    let never = serde_json::json!({"no_call_threshold": 0.000001, "second_call_threshold": 0.000001});
+    let never = serde_json::json!({"no_call_threshold": 0.000001, "second_call_threshold": 0.000001, "call_similarity_weight": 0});
     let settings = write(&dir, "settings.json", &serde_json::json!([own, never]).to_string());
     let eval = |extra: &[&std::ffi::OsStr]| {
         let mut c = needle();

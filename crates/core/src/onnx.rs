@@ -35,6 +35,13 @@ pub struct ModelOptions {
 /// global pool took the 20-tool line from ~92 to ~62 ms (measured with format 2's two graphs,
 /// docs/performance.md). The first
 /// model loaded in a process fixes `threads` and `spin`.
+/// The ONNX Runtime library this process loaded (the tool cache keys on it).
+static ORT_LIB: OnceLock<PathBuf> = OnceLock::new();
+
+pub fn loaded_ort_lib() -> Option<&'static Path> {
+    ORT_LIB.get().map(PathBuf::as_path)
+}
+
 pub(crate) fn environment(ort_lib: Option<&Path>, threads: Option<usize>, spin: bool) -> Result<&'static ort::environment::Environment> {
     static ENV: OnceLock<ort::environment::Environment> = OnceLock::new();
     // ONNX Runtime allows one environment per process: two threads loading models at once
@@ -47,6 +54,7 @@ pub(crate) fn environment(ort_lib: Option<&Path>, threads: Option<usize>, spin: 
         return Ok(env);
     }
     let lib = crate::ort_lib::locate(ort_lib)?;
+    let _ = ORT_LIB.set(lib.clone());
     let builder = ort::init_from(&lib)
         .map_err(|e| anyhow!("cannot load ONNX Runtime from {}: {e}", lib.display()))?;
     let mut pool = ort::environment::GlobalThreadPoolOptions::default();

@@ -9,9 +9,9 @@
 //! so a damaged entry (a flipped bit in a float, a torn write) is a miss that is rewritten, never
 //! a different answer. Names and checksums use FNV-1a, written out here: a hash whose value is
 //! fixed by its definition, not by the Rust release (std's `DefaultHasher` may change between
-//! releases, which would empty the cache on a toolchain upgrade). The model key is the
-//! manifest's bytes plus the path, size and modification time of `encoder.onnx` (re-exporting a
-//! model changes it). Vectors are stored as the exact f32 bits ONNX Runtime returned: a cached
+//! releases, which would empty the cache on a toolchain upgrade). The model key is a 128-bit
+//! digest of the manifest's bytes, the path, size and modification time of `encoder.onnx`
+//! (re-exporting a model changes it) and the runtime (device, ONNX Runtime library, CPU model). Vectors are stored as the exact f32 bits ONNX Runtime returned: a cached
 //! run answers exactly like an uncached one.
 //!
 //! The cache is best effort: an unreadable, unwritable or corrupt cache is a miss (reported
@@ -45,9 +45,36 @@ const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
 pub struct ToolCache {
     dir: PathBuf,
+    /// A digest of the model and the runtime (`open`).
     model_key: String,
     /// The first problem met (reading or writing), for `--verbose`.
     pub problem: Option<String>,
+    /// Entries were written since the last `trim`.
+    written: bool,
+}
+
+/// A file's canonical path, size and modification time: it changes when the file is replaced.
+fn file_identity(path: &Path) -> std::io::Result<String> {
+    let meta = fs::metadata(path)?;
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    Ok(format!("{}|{}|{modified}", path.display(), meta.len()))
+}
+
+/// What besides the model a vector depends on: the device, the ONNX Runtime library loaded
+/// (path, size, modification time) and, on Linux, the CPU model (int8 kernels differ between
+/// instruction sets, and a home directory may be shared between machines).
+pub fn runtime_key(device: &str) -> String {
+    let lib = crate::onnx::loaded_ort_lib().and_then(|p| file_identity(p).ok()).unwrap_or_default();
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(str::to_string))
+        .unwrap_or_default();
+    format!("{device}|{lib}|{cpu}")
 }
 
 /// The default cache directory: `$XDG_CACHE_HOME/needle`, else `$HOME/.cache/needle`.
@@ -56,29 +83,28 @@ pub fn default_dir() -> Option<PathBuf> {
 }
 
 impl ToolCache {
-    /// A cache in `dir` for the model in `model_dir` (whose manifest and encoder must exist).
-    pub fn open(dir: &Path, model_dir: &Path, encoder_file: &str) -> Result<ToolCache> {
+    /// A cache in `dir` for the model in `model_dir` (whose manifest and encoder must exist),
+    /// run by `runtime` ([`runtime_key`]: the device, the ONNX Runtime library and the CPU, whose
+    /// int8 kernels may round differently).
+    pub fn open(dir: &Path, model_dir: &Path, encoder_file: &str, runtime: &str) -> Result<ToolCache> {
         let manifest = fs::read(model_dir.join("needle.json"))
             .with_context(|| format!("cannot read {}", model_dir.join("needle.json").display()))?;
         let encoder = model_dir.join(encoder_file);
-        let meta = fs::metadata(&encoder).with_context(|| format!("cannot stat {}", encoder.display()))?;
-        let modified = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        let path = encoder.canonicalize().unwrap_or(encoder);
-        let model_key = format!(
-            "{}|{}|{}|{}",
-            path.display(),
-            meta.len(),
-            modified,
-            String::from_utf8_lossy(&manifest)
-        );
+        let identity = file_identity(&encoder).with_context(|| format!("cannot stat {}", encoder.display()))?;
+        // The manifest can be tens of KiB (calibration scores): the entries hold a 128-bit digest
+        // of everything the vectors depend on, not the text itself.
+        let mut digest = [0u64; 2];
+        for (seed, d) in digest.iter_mut().enumerate() {
+            let h = fnv1a(FNV_OFFSET, &[seed as u8 + 0x10]);
+            let h = fnv1a(fnv1a(h, identity.as_bytes()), &[0xff]);
+            let h = fnv1a(fnv1a(h, runtime.as_bytes()), &[0xff]);
+            *d = fnv1a(h, &manifest);
+        }
         Ok(ToolCache {
             dir: dir.to_path_buf(),
-            model_key,
+            model_key: format!("{:016x}{:016x}", digest[0], digest[1]),
             problem: None,
+            written: false,
         })
     }
 
@@ -136,31 +162,58 @@ impl ToolCache {
             let _ = fs::remove_file(&tmp);
             return Err(e);
         }
-        self.trim()
+        self.written = true;
+        Ok(())
     }
 
-    /// Deletes the oldest entries while the directory holds more than `MAX_CACHE_BYTES`.
-    fn trim(&self) -> Result<()> {
+    /// After writing (once per tool set, not per entry: it reads the whole directory): deletes
+    /// the oldest entries while the directory holds more than `MAX_CACHE_BYTES`, and temporary
+    /// files a killed writer left. Another process may trim at the same time: a file gone
+    /// meanwhile is skipped.
+    pub fn trim(&mut self) {
+        if !std::mem::take(&mut self.written) {
+            return;
+        }
+        if let Err(e) = self.try_trim(MAX_CACHE_BYTES) {
+            self.note(format!("cannot trim {}: {e}", self.dir.display()));
+        }
+    }
+
+    fn try_trim(&self, max_bytes: u64) -> Result<()> {
+        let gone = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
         let mut entries = Vec::new();
         let mut total = 0u64;
         for entry in fs::read_dir(&self.dir)? {
             let entry = entry?;
-            let meta = entry.metadata()?;
-            if meta.is_file() && entry.path().extension().is_some_and(|e| e == "vec") {
+            let path = entry.path();
+            let meta = match entry.metadata() {
+                Ok(m) => m,
+                Err(e) if gone(&e) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let modified = meta.modified()?;
+            let is_entry = path.extension().is_some_and(|e| e == "vec");
+            let stale_temp = path.extension().is_some_and(|e| e.to_string_lossy().starts_with("tmp"))
+                && modified.elapsed().is_ok_and(|age| age.as_secs() > 600);
+            if meta.is_file() && stale_temp {
+                let _ = fs::remove_file(&path);
+            } else if meta.is_file() && is_entry {
                 total += meta.len();
-                entries.push((meta.modified()?, meta.len(), entry.path()));
+                entries.push((modified, meta.len(), path));
             }
         }
-        if total <= MAX_CACHE_BYTES {
+        if total <= max_bytes {
             return Ok(());
         }
         entries.sort();
         for (_, len, path) in entries {
-            if total <= MAX_CACHE_BYTES / 4 * 3 {
+            if total <= max_bytes / 4 * 3 {
                 break;
             }
-            fs::remove_file(&path)?;
-            total -= len;
+            match fs::remove_file(&path) {
+                Err(e) if !gone(&e) => return Err(e.into()),
+                _ => total -= len,
+            }
         }
         Ok(())
     }
@@ -304,7 +357,7 @@ mod tests {
         fs::create_dir_all(&model).unwrap();
         fs::write(model.join("needle.json"), "{}").unwrap();
         fs::write(model.join("encoder.onnx"), "x").unwrap();
-        let mut cache = ToolCache::open(&dir.join("cache"), &model, "encoder.onnx").unwrap();
+        let mut cache = ToolCache::open(&dir.join("cache"), &model, "encoder.onnx", "cpu").unwrap();
         assert_eq!(cache.get(&[5, 6]), None);
         cache.put(&[5, 6], &tool());
         assert_eq!(cache.get(&[5, 6]), Some(tool()));
@@ -316,8 +369,45 @@ mod tests {
         // Another model (changed manifest) does not see the entry.
         cache.put(&[5, 6], &tool());
         fs::write(model.join("needle.json"), "{\"other\":1}").unwrap();
-        let mut other = ToolCache::open(&dir.join("cache"), &model, "encoder.onnx").unwrap();
+        let mut other = ToolCache::open(&dir.join("cache"), &model, "encoder.onnx", "cpu").unwrap();
         assert_eq!(other.get(&[5, 6]), None);
+        // So does another runtime (device, ONNX Runtime library, CPU).
+        other.put(&[5, 6], &tool());
+        let mut cuda = ToolCache::open(&dir.join("cache"), &model, "encoder.onnx", "cuda").unwrap();
+        assert_eq!(cuda.get(&[5, 6]), None);
+        // An entry holds a digest of the model, not the manifest: its size does not grow with it.
+        fs::write(model.join("needle.json"), format!("{{\"scores\": \"{}\"}}", "x".repeat(50_000))).unwrap();
+        let mut big = ToolCache::open(&dir.join("cache"), &model, "encoder.onnx", "cpu").unwrap();
+        big.put(&[5, 6], &tool());
+        assert!(fs::metadata(big.entry_path(&[5, 6])).unwrap().len() < 300);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn trim_deletes_the_oldest_entries_and_stale_temporary_files() {
+        let dir = std::env::temp_dir().join(format!("needle-cache-trim-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let model = dir.join("model");
+        fs::create_dir_all(&model).unwrap();
+        fs::write(model.join("needle.json"), "{}").unwrap();
+        fs::write(model.join("encoder.onnx"), "x").unwrap();
+        let mut cache = ToolCache::open(&dir.join("cache"), &model, "encoder.onnx", "cpu").unwrap();
+        for id in 0..8u32 {
+            cache.put(&[id], &tool());
+            // Modification times one apart, oldest first.
+            let t = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000 + u64::from(id));
+            fs::File::options().write(true).open(cache.entry_path(&[id])).unwrap().set_modified(t).unwrap();
+        }
+        let stale = dir.join("cache").join("0000.tmp1-0");
+        fs::write(&stale, b"half").unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        fs::File::options().write(true).open(&stale).unwrap().set_modified(old).unwrap();
+        let size = fs::metadata(cache.entry_path(&[0])).unwrap().len();
+        cache.try_trim(size * 4).unwrap();
+        // Over 4 entries' worth: trimmed to 3 (3/4 of the limit), the newest kept.
+        let kept: Vec<u32> = (0..8).filter(|&id| cache.entry_path(&[id]).exists()).collect();
+        assert_eq!(kept, [5, 6, 7]);
+        assert!(!stale.exists());
         let _ = fs::remove_dir_all(&dir);
     }
 }

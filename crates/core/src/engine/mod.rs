@@ -176,6 +176,9 @@ impl Engine {
             loaded.push(LoadedTool { tool, vector });
         }
         self.tools = loaded;
+        if let Some(cache) = self.tool_cache.as_mut() {
+            cache.trim();
+        }
         stats.ms = start.elapsed().as_secs_f64() * 1e3;
         self.last_encode = stats;
         Ok(())
@@ -278,10 +281,7 @@ impl Engine {
         };
         let likeliness = |bi: usize| log_odds(bi) + d.similarity_weight * chosen[bi].1;
         let likeliest = (0..probs.len()).max_by(|&a, &b| likeliness(a).total_cmp(&likeliness(b)));
-        let t = d.no_call_threshold.clamp(1e-6, 1.0 - 1e-6);
-        let passes_no_call_threshold =
-            |bi: usize| log_odds(bi) + d.call_similarity_weight * chosen[bi].1 > ((1.0 - t) / t).ln();
-        let second = d.second_call_threshold.min(d.no_call_threshold);
+        let second = d.second_call_threshold.unwrap_or(d.no_call_threshold).min(d.no_call_threshold);
         // The calls of tool `ti` from row `bi` of the heads' outputs: as many as the count head's
         // likeliest count above 0.
         let calls_of = |bi: usize, ti: usize| -> Vec<Value> {
@@ -298,7 +298,7 @@ impl Engine {
             let probs = &probs[bi];
             let mut count = [0f32; N_COUNT];
             count.copy_from_slice(probs);
-            let called = if Some(bi) == likeliest { passes_no_call_threshold(bi) } else { probs[0] < second };
+            let called = if Some(bi) == likeliest { d.calls_likeliest(probs[0], sim) } else { probs[0] < second };
             decisions.push(ToolDecision { name: self.tools[ti].tool.name.clone(), similarity: sim, count, called });
             if called {
                 calls.extend(calls_of(bi, ti));
@@ -336,7 +336,9 @@ pub struct Decision {
     pub similarity_weight: f32,
     pub call_similarity_weight: f32,
     pub no_call_threshold: f32,
-    pub second_call_threshold: f32,
+    /// Absent: `no_call_threshold` (resolved when deciding, so replacing `no_call_threshold`
+    /// alone moves both, as in a manifest).
+    pub second_call_threshold: Option<f32>,
 }
 
 impl Decision {
@@ -345,8 +347,19 @@ impl Decision {
             similarity_weight: m.similarity_weight.unwrap_or(0.0),
             call_similarity_weight: m.call_similarity_weight.unwrap_or(0.0),
             no_call_threshold: m.no_call_threshold,
-            second_call_threshold: m.second_call_threshold.unwrap_or(m.no_call_threshold),
+            second_call_threshold: m.second_call_threshold,
         }
+    }
+
+    /// Whether the likeliest tool, with P(no call) `p0` and similarity `sim`, is called:
+    /// `ln((1 - p0) / p0) + call_similarity_weight * sim > ln((1 - t) / t)`, which without a
+    /// weight is exactly `p0 < t` (so compared that way, with no rounding at the edges).
+    pub fn calls_likeliest(&self, p0: f32, sim: f32) -> bool {
+        if self.call_similarity_weight == 0.0 {
+            return p0 < self.no_call_threshold;
+        }
+        let (p0, t) = (p0.clamp(1e-6, 1.0 - 1e-6), self.no_call_threshold.clamp(1e-6, 1.0 - 1e-6));
+        ((1.0 - p0) / p0).ln() + self.call_similarity_weight * sim > ((1.0 - t) / t).ln()
     }
 
     /// These settings with those named in `settings` (a JSON object with any of the four
@@ -361,7 +374,7 @@ impl Decision {
                 "similarity_weight" => self.similarity_weight = v,
                 "call_similarity_weight" => self.call_similarity_weight = v,
                 "no_call_threshold" => self.no_call_threshold = v,
-                "second_call_threshold" => self.second_call_threshold = v,
+                "second_call_threshold" => self.second_call_threshold = Some(v),
                 other => bail!("unknown decision setting \"{other}\" (similarity_weight, call_similarity_weight, no_call_threshold, second_call_threshold)"),
             }
         }
@@ -373,6 +386,33 @@ impl Decision {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_likeliest_tool_is_called_by_its_log_odds_and_similarity() {
+        let d = Decision { similarity_weight: 0.0, call_similarity_weight: 0.0, no_call_threshold: 0.7, second_call_threshold: None };
+        // No weight: exactly P(no call) < threshold, at the edges too.
+        assert!(d.calls_likeliest(0.699_999, 0.9));
+        assert!(!d.calls_likeliest(0.7, 0.9));
+        assert!(!d.calls_likeliest(1.0, 1.0));
+        assert!(d.calls_likeliest(0.0, -1.0));
+        // 'dim the bedroom lights' (P0 0.972, similarity 0.666): called from a weight of ~5.4 at 0.5.
+        let at = |w: f32| Decision { call_similarity_weight: w, no_call_threshold: 0.5, ..d };
+        assert!(!at(4.0).calls_likeliest(0.972, 0.666));
+        assert!(at(6.0).calls_likeliest(0.972, 0.666));
+        // A dissimilar tool is not pulled over the bar; a negative similarity pushes back.
+        assert!(!at(6.0).calls_likeliest(0.972, 0.1));
+        assert!(!at(6.0).calls_likeliest(0.45, -0.1));
+    }
+
+    #[test]
+    fn decision_settings_replace_the_manifest_s() {
+        let d = Decision { similarity_weight: 10.0, call_similarity_weight: 0.0, no_call_threshold: 0.7, second_call_threshold: None };
+        let e = d.with(&json!({"no_call_threshold": 0.9, "call_similarity_weight": 4})).unwrap();
+        assert_eq!(e, Decision { call_similarity_weight: 4.0, no_call_threshold: 0.9, ..d });
+        assert!(d.with(&json!({"no_call_treshold": 0.5})).unwrap_err().to_string().contains("unknown decision setting"));
+        assert!(d.with(&json!({"no_call_threshold": "high"})).is_err());
+        assert!(d.with(&json!([0.5])).is_err());
+    }
 
     #[test]
     fn a_repeated_call_is_kept_once() {

@@ -349,15 +349,21 @@ mod tests {
         assert_eq!(fnv1a(FNV_OFFSET, b"foobar"), 0x8594_4171_f739_67e8);
     }
 
-    #[test]
-    fn get_after_put_in_a_directory() {
-        let dir = std::env::temp_dir().join(format!("needle-cache-test-{}", std::process::id()));
+    /// A fresh directory with a stand-in model (manifest, encoder file) and a cache for it.
+    fn scratch_cache(name: &str) -> (PathBuf, PathBuf, ToolCache) {
+        let dir = std::env::temp_dir().join(format!("needle-cache-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         let model = dir.join("model");
         fs::create_dir_all(&model).unwrap();
         fs::write(model.join("needle.json"), "{}").unwrap();
         fs::write(model.join("encoder.onnx"), "x").unwrap();
         let mut cache = ToolCache::open(&dir.join("cache"), &model, "encoder.onnx", "cpu").unwrap();
+        (dir, model, cache)
+    }
+
+    #[test]
+    fn get_after_put_in_a_directory() {
+        let (dir, model, mut cache) = scratch_cache("get");
         assert_eq!(cache.get(&[5, 6]), None);
         cache.put(&[5, 6], &tool());
         assert_eq!(cache.get(&[5, 6]), Some(tool()));
@@ -385,13 +391,7 @@ mod tests {
 
     #[test]
     fn trim_deletes_the_oldest_entries_and_stale_temporary_files() {
-        let dir = std::env::temp_dir().join(format!("needle-cache-trim-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        let model = dir.join("model");
-        fs::create_dir_all(&model).unwrap();
-        fs::write(model.join("needle.json"), "{}").unwrap();
-        fs::write(model.join("encoder.onnx"), "x").unwrap();
-        let mut cache = ToolCache::open(&dir.join("cache"), &model, "encoder.onnx", "cpu").unwrap();
+        let (dir, _, mut cache) = scratch_cache("trim");
         for id in 0..8u32 {
             cache.put(&[id], &tool());
             // Modification times one apart, oldest first.

@@ -357,7 +357,7 @@ mod tests {
         fs::create_dir_all(&model).unwrap();
         fs::write(model.join("needle.json"), "{}").unwrap();
         fs::write(model.join("encoder.onnx"), "x").unwrap();
-        let mut cache = ToolCache::open(&dir.join("cache"), &model, "encoder.onnx", "cpu").unwrap();
+        let cache = ToolCache::open(&dir.join("cache"), &model, "encoder.onnx", "cpu").unwrap();
         (dir, model, cache)
     }
 

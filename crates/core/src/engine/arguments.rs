@@ -257,14 +257,23 @@ fn widen(query: &str, mut a: usize, mut b: usize) -> &str {
             break;
         }
     }
+    // A number keeps its thousands groups ("$200,000": a comma and exactly three digits) and a
+    // minus sign that stands before it ("b=-3", " -37.18"), not a hyphen that joins words.
+    let digit = |i: usize| i < bytes.len() && bytes[i].is_ascii_digit();
+    let number = |a: usize, b: usize| (a..b).all(|i| digit(i) || bytes[i] == b'.' || bytes[i] == b',') && digit(a);
     loop {
         if b < bytes.len() && word(b) && (word(b - 1) || joins(b - 1)) {
             b += 1;
         } else if b + 1 < bytes.len() && joins(b) && word(b + 1) && word(b - 1) {
             b += 2;
+        } else if bytes.get(b) == Some(&b',') && number(a, b) && (b + 1..b + 4).all(digit) && !digit(b + 4) {
+            b += 4;
         } else {
             break;
         }
+    }
+    if a > 0 && bytes[a - 1] == b'-' && number(a, b) && (a == 1 || !word(a - 2)) {
+        a -= 1;
     }
     while !query.is_char_boundary(a) {
         a -= 1;
@@ -309,6 +318,16 @@ mod tests {
         assert_eq!(widen(q, 66, 72), "Suthep-Pui");
         assert_eq!(widen(q, 78, 79), "Zürich");
         assert_eq!(widen(q, 0, 4), "mail");
+        // Numbers: thousands groups and a standing minus sign; a list's comma and a joining
+        // hyphen are left out.
+        let q = "costing $200,000 or 1,250,000.5, a=1, b=-3, lat -37.18 at 5,10 and 15 in Suthep-3";
+        assert_eq!(widen(q, 9, 12), "200,000");
+        assert_eq!(widen(q, 20, 21), "1,250,000.5");
+        assert_eq!(widen(q, 41, 42), "-3");
+        assert_eq!(widen(q, 49, 51), "-37.18");
+        assert_eq!(widen(q, 58, 59), "5");
+        assert_eq!(widen(q, 60, 62), "10");
+        assert_eq!(widen(q, 80, 81), "Suthep-3");
     }
 
     #[test]

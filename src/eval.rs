@@ -36,8 +36,8 @@ pub struct EvalArgs {
     pub validated: bool,
     /// Score each of several decision settings instead of the model's own, running the model
     /// once per row: FILE is a JSON array of objects with any of needle.json's
-    /// similarity_weight, call_similarity_weight, no_call_threshold, second_call_threshold
-    /// (`pipeline.calibrate` searches them this way). Prints one summary per setting.
+    /// similarity_weight, call_similarity_weight, no_call_threshold, second_call_threshold,
+    /// span_continue_threshold (`pipeline.calibrate` searches them this way). Prints one summary per setting.
     #[arg(long, value_name = "FILE.json", conflicts_with = "failures")]
     pub decisions: Option<PathBuf>,
 }
@@ -105,7 +105,7 @@ fn read_decisions(path: &Path) -> Result<Vec<serde_json::Value>> {
     match value {
         serde_json::Value::Array(items) if !items.is_empty() => {
             // Every setting is checked before the first row: a typo is the file's error.
-            let any = Decision { similarity_weight: 0.0, call_similarity_weight: 0.0, no_call_threshold: 0.5, second_call_threshold: None };
+            let any = Decision { similarity_weight: 0.0, call_similarity_weight: 0.0, no_call_threshold: 0.5, second_call_threshold: None, span_continue_threshold: None };
             for (i, item) in items.iter().enumerate() {
                 any.with(item).map_err(|e| bad(format!("setting {}: {e:#}", i + 1)))?;
             }

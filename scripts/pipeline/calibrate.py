@@ -7,7 +7,8 @@ RUN/heldout.jsonl; a seeded sample of those rows, half from sources people wrote
 synthesis, is scored through the runtime at every setting of the decision (which tool is the
 likeliest: `similarity_weight`; how sure the count head must be to call it: `no_call_threshold`,
 and how much the bi-encoder's similarity counts in that: `call_similarity_weight`; and to call
-another tool as well: `second_call_threshold`), and the best is written into DIR/needle.json.
+another tool as well: `second_call_threshold`; how doubtful a piece may be and still continue a
+value's span: `span_continue_threshold`), and the best is written into DIR/needle.json.
 One `needle eval --decisions` run scores every setting, the model run once per row (a run per
 setting took 25 s for 600 rows; the whole grid over 3,000 rows now takes about 5 minutes).
 
@@ -40,7 +41,10 @@ THRESHOLDS = (0.5, 0.7, 0.9, 0.95)
 SECOND_THRESHOLDS = (0.05, 0.1, 0.3)
 SIMILARITY_WEIGHTS = (0.0, 5.0, 10.0, 20.0)
 CALL_SIMILARITY_WEIGHTS = (0.0, 2.0, 4.0, 6.0, 9.0)
-KEYS = ("similarity_weight", "call_similarity_weight", "no_call_threshold", "second_call_threshold")
+# None: a span continues only through pieces whose likeliest tag is "inside" (the head's argmax).
+SPAN_CONTINUE_THRESHOLDS = (None, 0.4, 0.3, 0.2)
+KEYS = ("similarity_weight", "call_similarity_weight", "no_call_threshold", "second_call_threshold",
+        "span_continue_threshold")
 
 
 def heldout_rows(run: Path, n: int, seed: int = 0) -> list[dict]:
@@ -77,16 +81,20 @@ def main():
     path = args.run / "calib.jsonl"
     write_jsonl(path, rows)
     # Every setting together (a second tool is never held to a looser bar than the likeliest).
-    grid = [dict(zip(KEYS, (w, c, t, u))) for w in SIMILARITY_WEIGHTS for c in CALL_SIMILARITY_WEIGHTS
-            for t in THRESHOLDS for u in SECOND_THRESHOLDS if u <= t]
+    grid = [{k: v for k, v in zip(KEYS, (w, c, t, u, s)) if v is not None}
+            for w in SIMILARITY_WEIGHTS for c in CALL_SIMILARITY_WEIGHTS
+            for t in THRESHOLDS for u in SECOND_THRESHOLDS if u <= t for s in SPAN_CONTINUE_THRESHOLDS]
     scores = [{**settings, "exact": exact} for settings, exact in zip(grid, score_all(args.model, path, grid))]
     for s in sorted(scores, key=lambda s: -s["exact"])[:10]:
-        print(", ".join(f"{k} {s[k]}" for k in KEYS) + f": {s['exact']:.4f} of {len(rows)} rows exactly right")
-    # Ties go to the smaller weights and the threshold nearest 0.5 (the head's own argmax).
+        print(", ".join(f"{k} {s.get(k)}" for k in KEYS) + f": {s['exact']:.4f} of {len(rows)} rows exactly right")
+    # Ties go to the smaller weights, the thresholds nearest the head's own argmax (0.5; no span
+    # threshold).
     best = max(scores, key=lambda s: (s["exact"], -s["similarity_weight"], -s["call_similarity_weight"],
-                                      -abs(s["no_call_threshold"] - 0.5), s["second_call_threshold"]))
-    chosen = {k: best[k] for k in KEYS}
+                                      -abs(s["no_call_threshold"] - 0.5), s["second_call_threshold"],
+                                      s.get("span_continue_threshold", 1.0)))
+    chosen = {k: best[k] for k in KEYS if k in best}
     manifest = json.loads((args.model / "needle.json").read_text())
+    manifest.pop("span_continue_threshold", None)
     manifest.update(chosen)
     manifest.setdefault("training", {})["calibration"] = {
         "rows": len(rows), "written_rows": sum(not is_synthetic(r) for r in sample), "scores": scores, "chosen": chosen}

@@ -65,14 +65,27 @@ enum Tag {
 /// The arguments of `n` calls of one tool from its row `bi` of the heads' outputs: each
 /// parameter's status, then its value (words of the request through the value normaliser,
 /// a member, a boolean). Repeated calls take the spans in order; one value serves every call.
-pub fn arguments(query: &str, offsets: &[(usize, usize)], params: &[Param], out: &HeadsOut, bi: usize, n: usize, context: &Context) -> Vec<Map<String, Value>> {
+///
+/// `continue_at`: a piece right after a span continues it when its P(inside) is at least this
+/// (None: when "inside" is its likeliest tag; the manifest's `span_continue_threshold`).
+#[allow(clippy::too_many_arguments)]
+pub fn arguments(
+    query: &str,
+    offsets: &[(usize, usize)],
+    params: &[Param],
+    out: &HeadsOut,
+    bi: usize,
+    n: usize,
+    continue_at: Option<f32>,
+    context: &Context,
+) -> Vec<Map<String, Value>> {
     let statuses: Vec<Status> = (0..params.len())
         .map(|pi| {
             let row = (bi * out.p + pi) * N_STATUS;
             Status::choose(&out.status[row..row + N_STATUS], &params[pi])
         })
         .collect();
-    let tags = SpanTags::new(out, bi, offsets.len());
+    let tags = SpanTags::new(out, bi, offsets.len(), continue_at);
     let span_params: Vec<usize> = (0..params.len()).filter(|&pi| statuses[pi] == Status::Span).collect();
     let mut spans = tags.assign(&span_params, |pi| must_have_value(&params[pi]));
     let mut calls = vec![Map::new(); n];
@@ -124,6 +137,8 @@ struct SpanTags {
     probs: Vec<[f32; N_TAGS]>,
     /// Request pieces.
     n: usize,
+    /// P(inside) at which a piece right after a span continues it (None: argmax only).
+    continue_at: Option<f32>,
 }
 
 /// A span: the first and last request piece it covers (inclusive).
@@ -131,7 +146,7 @@ type Range = (usize, usize);
 
 impl SpanTags {
     /// Row `bi` of the heads' outputs, whose request has `n` pieces (sequence positions 1..=n).
-    fn new(out: &HeadsOut, bi: usize, n: usize) -> SpanTags {
+    fn new(out: &HeadsOut, bi: usize, n: usize, continue_at: Option<f32>) -> SpanTags {
         let probs = (0..out.p)
             .flat_map(|pi| (0..n).map(move |ti| ((bi * out.p + pi) * out.t + 1 + ti) * N_TAGS))
             .map(|at| {
@@ -140,7 +155,7 @@ impl SpanTags {
                 p
             })
             .collect();
-        SpanTags { probs, n }
+        SpanTags { probs, n, continue_at }
     }
 
     /// O / B / I probabilities of request piece `ti` for parameter `pi`.
@@ -156,18 +171,27 @@ impl SpanTags {
         }
     }
 
+    /// Whether piece `ti`, right after a span of parameter `pi`, continues it: its likeliest
+    /// tag is I, or (with `continue_at`) its P(I) reaches the threshold and B is not likelier.
+    fn continues(&self, pi: usize, ti: usize) -> bool {
+        let p = self.probs(pi, ti);
+        match self.continue_at {
+            Some(at) => p[2] >= at && p[2] >= p[1],
+            None => self.tag(pi, ti) == Tag::Inside,
+        }
+    }
+
     /// Parameter `pi`'s spans as its tags read: B starts a span, I continues it (an I after O
     /// starts one too); each with how sure the head is of it (the mean, over its pieces, of the
     /// probability that the piece is in a span).
     fn ranges(&self, pi: usize) -> Vec<(Range, f32)> {
         let mut ranges: Vec<Range> = Vec::new();
         for ti in 0..self.n {
+            let open = ranges.last().is_some_and(|r| r.1 + 1 == ti);
             match self.tag(pi, ti) {
                 Tag::Begin => ranges.push((ti, ti)),
-                Tag::Inside => match ranges.last_mut() {
-                    Some(r) if r.1 + 1 == ti => r.1 = ti,
-                    _ => ranges.push((ti, ti)),
-                },
+                _ if open && self.continues(pi, ti) => ranges.last_mut().expect("an open span").1 = ti,
+                Tag::Inside => ranges.push((ti, ti)),
                 Tag::Outside => {}
             }
         }
@@ -186,7 +210,7 @@ impl SpanTags {
     fn best_free(&self, pi: usize, taken: &[bool]) -> Option<Range> {
         let begin = (0..self.n).filter(|&ti| !taken[ti]).max_by(|&a, &b| self.probs(pi, a)[1].total_cmp(&self.probs(pi, b)[1]))?;
         let mut end = begin;
-        while end + 1 < self.n && !taken[end + 1] && self.tag(pi, end + 1) == Tag::Inside {
+        while end + 1 < self.n && !taken[end + 1] && self.continues(pi, end + 1) {
             end += 1;
         }
         Some((begin, end))
@@ -385,7 +409,7 @@ mod tests {
             vec![b_sure, i_sure, O, O],
             vec![b_unsure, i_unsure, O, O],
         ]);
-        let tags = SpanTags::new(&out, 0, 4);
+        let tags = SpanTags::new(&out, 0, 4, None);
         let optional = tags.assign(&[0, 1], |_| false);
         assert_eq!(optional.get(&0), Some(&vec![(0, 1)]));
         assert_eq!(optional.get(&1), None, "an optional parameter loses words another took");
@@ -394,7 +418,26 @@ mod tests {
         assert!(matches!(required.get(&1).map(|r| r[0]), Some((a, _)) if a >= 2), "a required one takes free words");
         // Two spans of one parameter (two calls, or a list) stay together.
         let out = heads_with_tags(&[vec![b_sure, O, b_sure, i_sure]]);
-        let tags = SpanTags::new(&out, 0, 4);
+        let tags = SpanTags::new(&out, 0, 4, None);
         assert_eq!(tags.assign(&[0], |_| false).get(&0), Some(&vec![(0, 0), (2, 3)]));
+    }
+
+    #[test]
+    fn a_span_continues_through_a_doubtful_inside_piece_only_with_a_threshold() {
+        const O: [f32; 3] = [4.0, 0.0, 0.0];
+        let (b, i) = ([0.0, 4.0, 0.0], [0.0, 0.0, 4.0]);
+        // "Dr . Johnson today": the head is sure of "Dr" and "Johnson", and splits "." between
+        // O (0.53) and I (0.39).
+        let doubtful = [1.0, -1.0, 0.7];
+        let out = heads_with_tags(&[vec![b, doubtful, i, O]]);
+        assert_eq!(SpanTags::new(&out, 0, 4, None).assign(&[0], |_| false).get(&0), Some(&vec![(0, 0), (2, 2)]));
+        assert_eq!(SpanTags::new(&out, 0, 4, Some(0.3)).assign(&[0], |_| false).get(&0), Some(&vec![(0, 2)]));
+        assert_eq!(SpanTags::new(&out, 0, 4, Some(0.5)).assign(&[0], |_| false).get(&0), Some(&vec![(0, 0), (2, 2)]));
+        // A piece likelier to begin a span than to continue one starts the next ("Paris Tokyo").
+        let out = heads_with_tags(&[vec![b, [0.0, 1.0, 0.8], O, O]]);
+        assert_eq!(SpanTags::new(&out, 0, 4, Some(0.1)).assign(&[0], |_| false).get(&0), Some(&vec![(0, 0), (1, 1)]));
+        // Nor does a piece after O continue anything.
+        let out = heads_with_tags(&[vec![b, O, doubtful, O]]);
+        assert_eq!(SpanTags::new(&out, 0, 4, Some(0.3)).assign(&[0], |_| false).get(&0), Some(&vec![(0, 0)]));
     }
 }

@@ -287,7 +287,7 @@ impl Engine {
         let calls_of = |bi: usize, ti: usize| -> Vec<Value> {
             let n = 1 + argmax(&probs[bi][1..]);
             let name = &self.tools[ti].tool.name;
-            arguments(query, offsets, &segs[bi].params, out, bi, n, &self.context)
+            arguments(query, offsets, &segs[bi].params, out, bi, n, d.span_continue_threshold, &self.context)
                 .into_iter()
                 .map(|args| serde_json::json!({"name": name, "arguments": Value::Object(args)}))
                 .collect()
@@ -339,6 +339,8 @@ pub struct Decision {
     /// Absent: `no_call_threshold` (resolved when deciding, so replacing `no_call_threshold`
     /// alone moves both, as in a manifest).
     pub second_call_threshold: Option<f32>,
+    /// Absent: a span continues only through pieces whose likeliest tag is "inside".
+    pub span_continue_threshold: Option<f32>,
 }
 
 impl Decision {
@@ -348,6 +350,7 @@ impl Decision {
             call_similarity_weight: m.call_similarity_weight.unwrap_or(0.0),
             no_call_threshold: m.no_call_threshold,
             second_call_threshold: m.second_call_threshold,
+            span_continue_threshold: m.span_continue_threshold,
         }
     }
 
@@ -362,7 +365,7 @@ impl Decision {
         ((1.0 - p0) / p0).ln() + self.call_similarity_weight * sim > ((1.0 - t) / t).ln()
     }
 
-    /// These settings with those named in `settings` (a JSON object with any of the four
+    /// These settings with those named in `settings` (a JSON object with any of the five
     /// manifest keys) replaced.
     pub fn with(mut self, settings: &Value) -> Result<Decision> {
         let Some(obj) = settings.as_object() else {
@@ -375,7 +378,10 @@ impl Decision {
                 "call_similarity_weight" => self.call_similarity_weight = v,
                 "no_call_threshold" => self.no_call_threshold = v,
                 "second_call_threshold" => self.second_call_threshold = Some(v),
-                other => bail!("unknown decision setting \"{other}\" (similarity_weight, call_similarity_weight, no_call_threshold, second_call_threshold)"),
+                "span_continue_threshold" => self.span_continue_threshold = Some(v),
+                other => bail!(
+                    "unknown decision setting \"{other}\" (similarity_weight, call_similarity_weight, no_call_threshold, second_call_threshold, span_continue_threshold)"
+                ),
             }
         }
         Ok(self)
@@ -389,7 +395,7 @@ mod tests {
 
     #[test]
     fn the_likeliest_tool_is_called_by_its_log_odds_and_similarity() {
-        let d = Decision { similarity_weight: 0.0, call_similarity_weight: 0.0, no_call_threshold: 0.7, second_call_threshold: None };
+        let d = Decision { similarity_weight: 0.0, call_similarity_weight: 0.0, no_call_threshold: 0.7, second_call_threshold: None, span_continue_threshold: None };
         // No weight: exactly P(no call) < threshold, at the edges too.
         assert!(d.calls_likeliest(0.699_999, 0.9));
         assert!(!d.calls_likeliest(0.7, 0.9));
@@ -406,7 +412,7 @@ mod tests {
 
     #[test]
     fn decision_settings_replace_the_manifest_s() {
-        let d = Decision { similarity_weight: 10.0, call_similarity_weight: 0.0, no_call_threshold: 0.7, second_call_threshold: None };
+        let d = Decision { similarity_weight: 10.0, call_similarity_weight: 0.0, no_call_threshold: 0.7, second_call_threshold: None, span_continue_threshold: None };
         let e = d.with(&json!({"no_call_threshold": 0.9, "call_similarity_weight": 4})).unwrap();
         assert_eq!(e, Decision { call_similarity_weight: 4.0, no_call_threshold: 0.9, ..d });
         assert!(d.with(&json!({"no_call_treshold": 0.5})).unwrap_err().to_string().contains("unknown decision setting"));

@@ -40,6 +40,13 @@ pub struct Manifest {
     /// held-out tools, like `no_call_threshold`.
     #[serde(default)]
     pub second_call_threshold: Option<f32>,
+    /// A request piece right after a parameter's span continues it when the span head's
+    /// P(inside) for it is at least this (absent: only when "inside" is its likeliest tag). The
+    /// head often splits its belief over a value's later pieces ("Dr. | Johnson", "Meeting |
+    /// tomorrow"), and a value cut short is wrong where one a piece too long is often still
+    /// right after widening. Calibrated on held-out tools with the other decision settings.
+    #[serde(default)]
+    pub span_continue_threshold: Option<f32>,
     /// Which tool is the likeliest: the one with the highest log-odds of being called plus this
     /// times its bi-encoder similarity (absent: 0, the count head alone). On tools it never saw
     /// the bi-encoder ranks the right tool first more often than the count head does, while

@@ -272,11 +272,18 @@ fn string_kind(param: &ParamSchema) -> StringKind {
         _ => {}
     }
     let has = |s: &str| w.contains(s);
-    if has("yyyy-mm-ddthh") || has("iso 8601 date-time") || has("iso 8601 datetime") || has("date and time in iso") {
+    // The pattern as a person writes it ("YYYY-MM-DD"), as strftime does ("Format: %Y-%m-%d"), or
+    // an example ("e.g., '2021-08-10'"); words are lowercased.
+    let example = iso_date_example(&w);
+    if has("yyyy-mm-ddthh") || has("%y-%m-%dt%h") || has("iso 8601 date-time") || has("iso 8601 datetime")
+        || has("date and time in iso") || example == Some(IsoExample::DateTime)
+    {
         StringKind::DateTime
-    } else if has("yyyy-mm-dd") || (has("iso 8601") && has("date")) {
+    } else if (has("yyyy-mm-dd") || has("%y-%m-%d") || (has("iso 8601") && has("date")) || example == Some(IsoExample::Date))
+        && !has("%y-%m-%d %h")
+    {
         StringKind::Date
-    } else if has("hh:mm") || has("24-hour") || has("24 hour") {
+    } else if has("hh:mm") || has("%h:%m") || has("24-hour") || has("24 hour") {
         StringKind::Clock
     } else if has("iso 4217") || has("currency code") || (has("currency") && (has("code") || three)) {
         StringKind::Currency
@@ -287,6 +294,36 @@ fn string_kind(param: &ParamSchema) -> StringKind {
     } else {
         StringKind::Plain
     }
+}
+
+/// What an ISO 8601 date written in a description is an example of.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum IsoExample {
+    /// "2021-08-10" alone.
+    Date,
+    /// "2021-08-10T10:00:00".
+    DateTime,
+}
+
+/// The first ISO date ("2021-08-10", digits not part of a longer number) in `words`: a date
+/// alone, a date and time with a "T", or None (none, or one followed by a space and a time,
+/// a format this normaliser does not write).
+fn iso_date_example(words: &str) -> Option<IsoExample> {
+    let b = words.as_bytes();
+    let digits = |from: usize, n: usize| b.get(from..from + n).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    (0..b.len()).find_map(|i| {
+        let date = (i == 0 || !b[i - 1].is_ascii_digit())
+            && digits(i, 4) && b.get(i + 4) == Some(&b'-') && digits(i + 5, 2) && b.get(i + 7) == Some(&b'-') && digits(i + 8, 2)
+            && !b.get(i + 10).is_some_and(u8::is_ascii_digit);
+        if !date {
+            return None;
+        }
+        match (b.get(i + 10), digits(i + 11, 2)) {
+            (Some(b't'), true) => Some(Some(IsoExample::DateTime)),
+            (Some(b' '), true) => Some(None),
+            _ => Some(Some(IsoExample::Date)),
+        }
+    })?
 }
 
 fn string(t: &str, param: &ParamSchema, ctx: &Context) -> Result<Value, NotAValue> {

@@ -149,6 +149,18 @@ fn dates() {
         ("in 2 months", Ok(json!("2027-02-07"))), ("31 April", Err("impossible-date")), ("March 1st 2027", Ok(json!("2027-03-01"))),
     ]) + table("date", "due", iso.clone(), &[
         ("tomorrow", Ok(json!("2026-12-08"))), ("Christmas", Err("unreadable")), ("Dec 31", Ok(json!("2026-12-31"))),
+    ]) + table("date", "date", json!({"type": "string", "description": "The date of the stock price. Format: %Y-%m-%d"}), &[
+        ("March 11, 2022", Ok(json!("2022-03-11"))), ("October 10th", Ok(json!("2027-10-10"))), ("in", Err("unreadable")),
+    ]) + table("date", "start_date", json!({"type": "string", "description": "Start date (e.g., '2021-08-10')"}), &[
+        ("January 19, 2020", Ok(json!("2020-01-19"))), ("tomorrow", Ok(json!("2026-12-08"))),
+    ]) + table("date-time", "at", json!({"type": "string", "description": "When, e.g. 2021-08-10T10:00:00Z"}), &[
+        ("tomorrow at 5pm", Ok(json!("2026-12-08T17:00:00Z"))),
+    ]) + table("date", "at", json!({"type": "string", "description": "When, e.g. 2021-08-10 10:00 (local)"}), &[
+        ("tomorrow at 5pm", Ok(json!("tomorrow at 5pm"))),
+    ]) + table("date", "ref", json!({"type": "string", "description": "Order number, e.g. 12021-08-101"}), &[
+        ("March 11", Ok(json!("March 11"))),
+    ]) + table("clock", "time", json!({"type": "string", "description": "Time, format %H:%M"}), &[
+        ("5pm", Ok(json!("17:00"))),
     ]) + table("date", "day", json!({"type": "string", "description": "The day"}), &[
         ("tomorrow", Ok(json!("tomorrow"))), ("next Friday", Ok(json!("next Friday"))),
     ]) + table("date-time", "start", json!({"type": "string", "format": "date-time"}), &[

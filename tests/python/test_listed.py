@@ -5,7 +5,7 @@ import random
 from pipeline.labels import SPAN, B, label_pair
 from pipeline.minilm import tokenizer
 from pipeline.sequence import encode_pair
-from pipeline.synth.listed import listed_row, listed_rows, occurrences, values_by_parameter
+from pipeline.synth.listed import interleavable, listed_row, listed_rows, occurrences, values_by_parameter
 
 WEATHER = {"name": "get_weather", "description": "Current weather for a city",
            "parameters": {"type": "object", "properties": {"city": {"type": "string"},
@@ -79,10 +79,29 @@ def test_at_most_two_parameters_listed_and_two_say_respectively():
         calls = made["answers"]
         listed = [k for k in calls[0]["arguments"] if len({json.dumps(c["arguments"][k]) for c in calls}) > 1]
         assert len(listed) in (1, 2)
-        assert ("respectively" in made["query"]) == (len(listed) == 2), made["query"]
         assert " or " not in made["query"]
-        seen.add(len(listed))
-    assert seen == {1, 2}
+        if len(listed) == 1:
+            assert "respectively" not in made["query"]
+            seen.add("one")
+            continue
+        # Two: as two lists and "respectively", or interleaved ("from Paris to Tokyo and Rome to Lima").
+        at = [[occurrences(made["query"], str(c["arguments"][k]))[0] for k in listed] for c in calls]
+        if "respectively" in made["query"]:
+            seen.add("respectively")
+        else:
+            order = sorted(range(len(calls)), key=lambda i: at[i][0])
+            flat = [p for i in order for p in sorted(at[i])]
+            assert flat == sorted(flat), made["query"]
+            seen.add("interleaved")
+    assert seen == {"one", "respectively", "interleaved"}
+
+
+def test_interleaves_only_values_a_few_words_apart():
+    q = "predict the price of 3000 sq ft in New York please"
+    assert interleavable(q, [("location", "New York"), ("size", "3000")]) == (("size", "location"), (21, " sq ft in ", 43))
+    assert interleavable("price of 3000, and the city New York", [("size", "3000"), ("location", "New York")]) is None
+    assert interleavable("play Let It Be Morning Run", [("song", "Let It Be"), ("playlist", "Morning Run")]) is None
+    assert interleavable("3000 is the size of the flat to price in New York", [("size", "3000"), ("location", "New York")]) is None
 
 
 def test_quoted_and_free_text_values_are_not_listed():

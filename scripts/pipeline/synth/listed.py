@@ -4,11 +4,13 @@ Synthesis writes a repeated call as two whole clauses ("play Imagine, then play 
 count head learned that a tool is called twice only when its request is said twice. People (and
 BFCL's parallel category) list the values of one parameter instead and let the rest serve every
 call: "the weather in Paris and Tokyo", "the factorial of 5,10 and 15", "songs by Adele and Sting
-for 20 and 15 minutes respectively". This turns a single-call synthetic training row into that
+for 20 and 15 minutes respectively", "3000 sq ft in New York and 4000 sq ft in Boston". This turns a single-call synthetic training row into that
 shape: a parameter whose value the request writes once, verbatim, gets one or two more values
 (other values the same tool's parameter takes in other synthetic rows), the request lists them in
-place, and the answer repeats the call once per value. With a second such parameter, a quarter
-of the rows list both and end in "respectively". Not listed: free text (a message, a body),
+place, and the answer repeats the call once per value. With a second such parameter, a third
+of the rows list both: as two lists ending in "respectively", or, where the two values stand a
+few words apart, as the words from one to the other said once per call ("3000 sq ft in New York
+and 4000 sq ft in Boston": interleaved). Not listed: free text (a message, a body),
 quoted values (a quoted "Imagine and Hey Jude" reads as one title), a value written twice or
 inside a date, path or decimal; no "or" (one choice, not two calls).
 
@@ -26,6 +28,11 @@ LIST_OF_THREE = ("{0}, {1} and {2}", "{0}, {1}, and {2}", "{0}, {1} and {2}", "{
 # Parameters whose value is free text: two messages in one request read as one message.
 FREE_TEXT = {"message", "text", "body", "content", "subject", "note", "notes", "comment", "description", "prompt"}
 QUOTES = "\"'\u201c\u201d\u2018\u2019`"
+# Interleaved lists: the words from one value to the other, once per call.
+INTERLEAVED_OF_TWO = ("{0} and {1}", "{0} and {1}", "{0}, and {1}", "{0} as well as {1}", "{0}, and also {1}")
+INTERLEAVED_OF_THREE = ("{0}, {1} and {2}", "{0}, {1}, and {2}")
+# At most this many words between the two values of an interleaved list, none of them a break.
+INTERLEAVE_GAP_WORDS = 4
 
 
 def listable(key: str, value) -> bool:
@@ -92,7 +99,7 @@ def listed_row(row: dict, pool: dict, rng: random.Random) -> dict | None:
 
     keys = [k for k in args if fits(k)]
     rng.shuffle(keys)
-    want = 2 if rng.random() < 0.25 else 1       # parameters listed: two only with "respectively"
+    want = 2 if rng.random() < 0.35 else 1       # parameters listed: two as "respectively" or interleaved
     chosen = []
     for key in keys:
         others = [v for v in pool.get((call["name"], key), [])
@@ -112,14 +119,22 @@ def listed_row(row: dict, pool: dict, rng: random.Random) -> dict | None:
     if any(isinstance(v, int) for values in lists.values() for v in values):
         forms = [f for f in forms if "},{" not in f]     # "5,100 and 15" reads as 5100
     form = rng.choice(forms)
-    # Replace from the end of the request so earlier positions stay right.
-    for key in sorted(lists, key=lambda k: -occurrences(query, texts[k])[0]):
-        at = occurrences(query, texts[key])[0]
-        written = form.format(*map(str, lists[key]))
-        query = query[:at] + written + query[at + len(texts[key]):]
-    if len(lists) == 2:
-        end = len(query.rstrip(".!?"))
-        query = query[:end] + rng.choice((" respectively", ", respectively")) + query[end:]
+    segment = interleavable(query, [(k, texts[k]) for k in lists])
+    if segment is not None and rng.random() < 0.5:
+        # "3000 sq ft in New York" -> "3000 sq ft in New York and 4000 sq ft in Boston".
+        (first, second), (start, middle, end) = segment
+        said = [f"{lists[first][i]}{middle}{lists[second][i]}" for i in range(n_calls)]
+        joined = rng.choice(INTERLEAVED_OF_THREE if n_calls == 3 else INTERLEAVED_OF_TWO).format(*said)
+        query = query[:start] + joined + query[end:]
+    else:
+        # Replace from the end of the request so earlier positions stay right.
+        for key in sorted(lists, key=lambda k: -occurrences(query, texts[k])[0]):
+            at = occurrences(query, texts[key])[0]
+            written = form.format(*map(str, lists[key]))
+            query = query[:at] + written + query[at + len(texts[key]):]
+        if len(lists) == 2:
+            end = len(query.rstrip(".!?"))
+            query = query[:end] + rng.choice((" respectively", ", respectively")) + query[end:]
     # Every listed value, and every other value, is written once, where the labels will find it.
     for key, text in texts.items():
         if key in lists:
@@ -130,6 +145,20 @@ def listed_row(row: dict, pool: dict, rng: random.Random) -> dict | None:
     answers = [{"name": call["name"], "arguments": {k: (lists[k][i] if k in lists else v) for k, v in args.items()}}
                for i in range(n_calls)]
     return dict(row, query=query, answers=answers, source="synth:listed", id=f"{row['id']}:listed")
+
+
+def interleavable(query: str, listed: list[tuple[str, str]]):
+    """For two listed parameters whose written values stand a few words apart with no break
+    between ("3000 sq ft in New York"): ((first key, second key), (start, the words between,
+    end)), else None."""
+    if len(listed) != 2:
+        return None
+    (k1, t1), (k2, t2) = sorted(listed, key=lambda kt: occurrences(query, kt[1])[0])
+    a, b = occurrences(query, t1)[0], occurrences(query, t2)[0]
+    middle = query[a + len(t1):b]
+    if b < a + len(t1) or not 1 <= len(middle.split()) <= INTERLEAVE_GAP_WORDS or re.search(r"[,.;:!?()\"]| and | or ", middle):
+        return None
+    return (k1, k2), (a, middle, b + len(t2))
 
 
 def listed_rows(rows: list[dict], share: float, seed: int) -> list[dict]:

@@ -8,11 +8,13 @@ For one (request, tool) pair:
 
 A gold value is located in the request as whole words, case-insensitively, first at an
 occurrence no other parameter took; numbers also as written with separators, as number words and,
-for a parameter in seconds or minutes, as a duration ("15 minutes" for 900 seconds): the surface
+for a parameter in seconds or minutes, as a duration ("15 minutes" for 900 seconds); an ISO date
+also as people write it ("March 11, 2022", "11th March", "3/11/2022" for 2022-03-11): the surface
 forms the runtime's value normaliser turns back into the value.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -67,6 +69,35 @@ def number_forms(value, param: Param) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
+_MONTHS = ("January February March April May June July August September October November December").split()
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def date_forms(value: str) -> list[str]:
+    """How a request may write the ISO date `value` (longest first where one contains another):
+    month names whole or cut ("Sept", "Sep"), the day with or without its ordinal, day first or
+    month first, with the year or without it, and slashes either way round."""
+    try:
+        d = dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return []
+    month = _MONTHS[d.month - 1]
+    names = list(dict.fromkeys([month, month[:3], month[:4] if month == "September" else month[:3]]))
+    days = [_ordinal(d.day), str(d.day)]
+    forms = []
+    for y in (f", {d.year}", f" {d.year}", ""):
+        for m in names:
+            for day in days:
+                forms += [f"{m} {day}{y}", f"{m}. {day}{y}", f"{day} {m}{y}", f"{day} of {m}{y}", f"the {day} of {m}{y}"]
+    forms += [f"{d.month}/{d.day}/{d.year}", f"{d.month:02d}/{d.day:02d}/{d.year}", f"{d.day}/{d.month}/{d.year}",
+              f"{d.day:02d}/{d.month:02d}/{d.year}", f"{d.year}/{d.month:02d}/{d.day:02d}", f"{d.day}.{d.month}.{d.year}"]
+    # Longest first: "March 11, 2022" before "March 11".
+    return sorted(dict.fromkeys(forms), key=len, reverse=True)
+
+
 def _whole_word_at(text: str, a: int, b: int) -> bool:
     before = text[a - 1] if a > 0 else " "
     after = text[b] if b < len(text) else " "
@@ -100,7 +131,7 @@ def value_forms(value, param: Param) -> list[str]:
         return number_forms(value, param)
     if isinstance(value, str):
         v = value.strip()
-        forms = [v]
+        forms = [v] + date_forms(v)
         if param.kind in ("integer", "number"):
             try:
                 forms += number_forms(float(v), param)

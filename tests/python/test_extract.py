@@ -63,6 +63,24 @@ def test_durations_are_found_as_written():
     assert [w for w, t in zip(words, lab.tags[0]) if t != O] == ["15", "minutes"]
 
 
+def test_iso_dates_are_found_as_people_write_them():
+    tok = tokenizer()
+    tool = {"name": "stock_price", "parameters": {"type": "object", "properties": {
+        "symbol": {"type": "string"}, "date": {"type": "string", "description": "Format: %Y-%m-%d"}}}}
+    for query, said in [("price of TSLA on March 1st, 2022?", "March 1st, 2022"), ("TSLA, 1 March 2022", "1 March 2022"),
+                        ("TSLA on Sept 1", "Sept 1"), ("TSLA 3/1/2022 please", "3/1/2022"), ("TSLA on 2022-03-01", "2022-03-01")]:
+        pair = encode_pair(tok, query, tool)
+        lab = label_pair(query, pair, [{"name": "stock_price", "arguments": {"symbol": "TSLA", "date": "2022-03-01"
+                                                                             if "Sept" not in query else "2022-09-01"}}])
+        assert lab.status[1] == SPAN, query
+        tagged = [i for i, t in enumerate(lab.tags[1]) if t != O]
+        a, b = pair.request_offsets[tagged[0]][0], pair.request_offsets[tagged[-1]][1]
+        assert query[a:b] == said
+    # Not a date, or another date: not found.
+    pair = encode_pair(tok, "TSLA on March 2", tool)
+    assert label_pair("TSLA on March 2", pair, [{"name": "stock_price", "arguments": {"date": "2022-03-01"}}]).status[1] == UNKNOWN
+
+
 def _tool(name):
     return {"name": name, "description": name.replace("_", " "), "parameters": {"type": "object", "properties": {}}}
 

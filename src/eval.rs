@@ -105,9 +105,8 @@ fn read_decisions(path: &Path) -> Result<Vec<serde_json::Value>> {
     match value {
         serde_json::Value::Array(items) if !items.is_empty() => {
             // Every setting is checked before the first row: a typo is the file's error.
-            let any = Decision { similarity_weight: 0.0, call_similarity_weight: 0.0, no_call_threshold: 0.5, second_call_threshold: None, span_continue_threshold: None };
             for (i, item) in items.iter().enumerate() {
-                any.with(item).map_err(|e| bad(format!("setting {}: {e:#}", i + 1)))?;
+                Decision::check(item).map_err(|e| bad(format!("setting {}: {e:#}", i + 1)))?;
             }
             Ok(items)
         }

@@ -365,6 +365,19 @@ impl Decision {
         ((1.0 - p0) / p0).ln() + self.call_similarity_weight * sim > ((1.0 - t) / t).ln()
     }
 
+    /// Whether `settings` would be accepted by `with` (any decision's: the keys and their
+    /// types are checked, not the values' effect).
+    pub fn check(settings: &Value) -> Result<()> {
+        let neutral = Decision {
+            similarity_weight: 0.0,
+            call_similarity_weight: 0.0,
+            no_call_threshold: 0.5,
+            second_call_threshold: None,
+            span_continue_threshold: None,
+        };
+        neutral.with(settings).map(|_| ())
+    }
+
     /// These settings with those named in `settings` (a JSON object with any of the five
     /// manifest keys) replaced.
     pub fn with(mut self, settings: &Value) -> Result<Decision> {

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::calls::{validate_calls, EncodeStats, Prediction, ToolDecision};
 use crate::memo::Memo;
-use crate::model::sequence::{request_pieces, tool_line_ids, tool_segment, ToolSegment, CLS, SEP};
+use crate::model::sequence::{request_pieces, tool_line_ids, ToolPieces, ToolSegment, CLS, SEP};
 use crate::model::{HeadsOut, Manifest, Model, N_COUNT};
 use crate::onnx::{Device, ModelOptions};
 use crate::tool_cache::ToolCache;
@@ -30,6 +30,9 @@ struct LoadedTool {
     tool: Tool,
     /// The bi-encoder's vector (L2-normalised).
     vector: Vec<f32>,
+    /// Its cross-encoder segment, tokenized the first time it is shortlisted (not at load, so
+    /// a one-shot run over a large catalogue tokenizes only the `k` it reads).
+    pieces: Option<ToolPieces>,
 }
 
 pub struct Engine {
@@ -173,7 +176,7 @@ impl Engine {
                     vector
                 }
             };
-            loaded.push(LoadedTool { tool, vector });
+            loaded.push(LoadedTool { tool, vector, pieces: None });
         }
         self.tools = loaded;
         if let Some(cache) = self.tool_cache.as_mut() {
@@ -240,8 +243,12 @@ impl Engine {
         let mut seqs: Vec<Vec<u32>> = Vec::new();
         let mut segs = Vec::new();
         for &(i, _) in &chosen {
-            let t = &self.tools[i].tool;
-            let seg = tool_segment(&self.model.tokenizer, &t.name, &t.description, &t.parameters, req.len())?;
+            let loaded = &mut self.tools[i];
+            if loaded.pieces.is_none() {
+                let t = &loaded.tool;
+                loaded.pieces = Some(ToolPieces::new(&self.model.tokenizer, &t.name, &t.description, &t.parameters)?);
+            }
+            let seg = loaded.pieces.as_ref().expect("tokenized above").segment(req.len());
             let mut ids = request_ids.clone();
             ids.extend(&seg.ids);
             seqs.push(ids);

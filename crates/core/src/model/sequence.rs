@@ -149,7 +149,7 @@ pub fn request_pieces(tok: &Tokenizer, request: &str) -> Result<(Vec<u32>, Vec<(
 }
 
 /// The tool's part of the sequence (everything after the request's `[SEP]`), with positions
-/// relative to its start: computed once per tool.
+/// in the whole sequence (they depend on the request's length).
 #[derive(Debug, Clone)]
 pub struct ToolSegment {
     pub ids: Vec<u32>,
@@ -158,47 +158,75 @@ pub struct ToolSegment {
     pub member_spans: Vec<Vec<(usize, usize)>>,
 }
 
-/// The tool's segment as it follows a request of `request_len` pieces (the length decides how
-/// many parameters fit in `MAX_LEN`).
-pub fn tool_segment(tok: &Tokenizer, name: &str, description: &str, parameters: &Value, request_len: usize) -> Result<ToolSegment> {
-    let header = format!("{name}: {}", description.trim());
-    let mut ids = pieces(tok, &header, MAX_HEADER)?;
-    ids.push(SEP);
-    let base_len = 1 + request_len + 1; // [CLS] request [SEP]
-    let (mut params, mut param_pos, mut member_spans) = (Vec::new(), Vec::new(), Vec::new());
-    for p in params_of(parameters) {
-        let mut seg = vec![PARAM];
-        seg.extend(pieces(tok, &param_text(&p), MAX_PARAM_TEXT)?);
-        let mut spans = Vec::new();
-        if !p.members.is_empty() {
-            seg.extend(pieces(tok, "; one of:", 8)?);
-            for (i, m) in p.members.iter().enumerate() {
-                if i > 0 {
-                    seg.extend(pieces(tok, ",", 1)?);
+/// A tool's segment tokenized once, before it is laid after a request: the header and, per
+/// parameter, its marker and text with its members' spans relative to the marker. A tool is
+/// read again for every request it is shortlisted for (pipe, REPL); tokenizing it each time
+/// cost about 0.4 ms of a 14.5 ms line at 20 tools (`needle bench`, docs/performance.md).
+#[derive(Debug, Clone)]
+pub struct ToolPieces {
+    /// `name: description` and its `[SEP]`.
+    header: Vec<u32>,
+    /// (parameter, `[P]` + its text, its members' spans within that).
+    params: Vec<(Param, Vec<u32>, Vec<(usize, usize)>)>,
+}
+
+impl ToolPieces {
+    pub fn new(tok: &Tokenizer, name: &str, description: &str, parameters: &Value) -> Result<ToolPieces> {
+        let header_text = format!("{name}: {}", description.trim());
+        let mut header = pieces(tok, &header_text, MAX_HEADER)?;
+        header.push(SEP);
+        let mut params = Vec::new();
+        for p in params_of(parameters) {
+            let mut seg = vec![PARAM];
+            seg.extend(pieces(tok, &param_text(&p), MAX_PARAM_TEXT)?);
+            let mut spans = Vec::new();
+            if !p.members.is_empty() {
+                seg.extend(pieces(tok, "; one of:", 8)?);
+                for (i, m) in p.members.iter().enumerate() {
+                    if i > 0 {
+                        seg.extend(pieces(tok, ",", 1)?);
+                    }
+                    let mut piece = pieces(tok, &member_text(m), MAX_MEMBER)?;
+                    if piece.is_empty() {
+                        piece = pieces(tok, "empty", 1)?;
+                    }
+                    spans.push((seg.len(), seg.len() + piece.len()));
+                    seg.extend(piece);
                 }
-                let mut piece = pieces(tok, &member_text(m), MAX_MEMBER)?;
-                if piece.is_empty() {
-                    piece = pieces(tok, "empty", 1)?;
-                }
-                spans.push((seg.len(), seg.len() + piece.len()));
-                seg.extend(piece);
             }
+            if let Some(d) = p.schema.get("default") {
+                seg.extend(pieces(tok, "; default", 4)?);
+                seg.extend(pieces(tok, &dumps(d), MAX_DEFAULT)?);
+            }
+            params.push((p, seg, spans));
         }
-        if let Some(d) = p.schema.get("default") {
-            seg.extend(pieces(tok, "; default", 4)?);
-            seg.extend(pieces(tok, &dumps(d), MAX_DEFAULT)?);
-        }
-        if base_len + ids.len() + seg.len() + 1 > MAX_LEN {
-            break;
-        }
-        let at = base_len + ids.len();
-        param_pos.push(at);
-        member_spans.push(spans.iter().map(|(a, b)| (at + a, at + b)).collect());
-        params.push(p);
-        ids.extend(seg);
+        Ok(ToolPieces { header, params })
     }
-    ids.push(SEP);
-    Ok(ToolSegment { ids, params, param_pos, member_spans })
+
+    /// The segment as it follows a request of `request_len` pieces (the length decides how
+    /// many parameters fit in `MAX_LEN`).
+    pub fn segment(&self, request_len: usize) -> ToolSegment {
+        let base_len = 1 + request_len + 1; // [CLS] request [SEP]
+        let mut ids = self.header.clone();
+        let (mut params, mut param_pos, mut member_spans) = (Vec::new(), Vec::new(), Vec::new());
+        for (p, seg, spans) in &self.params {
+            if base_len + ids.len() + seg.len() + 1 > MAX_LEN {
+                break;
+            }
+            let at = base_len + ids.len();
+            param_pos.push(at);
+            member_spans.push(spans.iter().map(|(a, b)| (at + a, at + b)).collect());
+            params.push(p.clone());
+            ids.extend(seg);
+        }
+        ids.push(SEP);
+        ToolSegment { ids, params, param_pos, member_spans }
+    }
+}
+
+/// The tool's segment as it follows a request of `request_len` pieces.
+pub fn tool_segment(tok: &Tokenizer, name: &str, description: &str, parameters: &Value, request_len: usize) -> Result<ToolSegment> {
+    Ok(ToolPieces::new(tok, name, description, parameters)?.segment(request_len))
 }
 
 /// The whole pair (the Python side's `encode_pair`).

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from pipeline.augment import NATURAL_SOURCES, augment, is_natural   # NATURAL_SOURCES: corpora written by people or LLMs
 from pipeline.jsonl import read_jsonl, write_jsonl
+from pipeline.synth.howto import how_to_rows
 from pipeline.synth.listed import listed_rows
 
 HOLDOUT_PERCENT = 12
@@ -106,6 +107,7 @@ def stats(rows) -> dict:
 
 
 LISTED_SHARE = 0.15  # share of synthesis's single-call training rows copied with a value listed (issue 32)
+HOWTO_SHARE = 0.05   # share of them copied as a how-to question ("how do I open the wifi page?"; issue 32)
 SYNTH_CHUNKS = 16   # synthesis runs in this many seeded chunks (in parallel); fixed, so output is reproducible
 
 
@@ -169,8 +171,11 @@ def main():
     synthesized = synthesize(train_pool, args.synth_rows, seed=args.seed, templates=templates, mined_share=args.mined_share)
     # Repeated calls written as a list ("the weather in Paris and Tokyo"): training rows only.
     listed = listed_rows(synthesized, LISTED_SHARE, seed=args.seed + 7)
-    train += synthesized + listed
+    # Commands asked as how-to questions ("where do I go to turn on wifi?"): training rows only.
+    how_to = how_to_rows(synthesized, HOWTO_SHARE, seed=args.seed + 8)
+    train += synthesized + listed + how_to
     print(f"listed: {len(listed)} rows with one parameter's values listed (pipeline.synth.listed)")
+    print(f"how-to: {len(how_to)} rows asked as how-to questions (pipeline.synth.howto)")
     dev_in += synthesize(train_pool, DEV_ROWS // 2, seed=args.seed + 1)
     # Separate generators per shuffle: the dev splits must not depend on how many rows are synthesised.
     random.Random(args.seed + 1).shuffle(dev_unseen)
@@ -206,7 +211,7 @@ def main():
     report = {"holdout_percent": HOLDOUT_PERCENT, "train_rows_dropped_as_dev_query_duplicates": before - before_restyle,
               "train_rows_dropped_as_restyled_into_held_out": dropped_restyled,
               "tools_train": len(train_pool), "tools_held_out": len(holdout_pool),
-              "data_version": args.data_version, "listed_rows": len(listed), "augmented": augmented, "mined": mined_report,
+              "data_version": args.data_version, "listed_rows": len(listed), "how_to_rows": len(how_to), "augmented": augmented, "mined": mined_report,
               "splits": {n: stats(r) for n, r in splits}}
     (args.out / "stats.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report["splits"]["train"], indent=1))

@@ -173,12 +173,10 @@ impl SpanTags {
 
     /// Whether piece `ti`, right after a span of parameter `pi`, continues it: its likeliest
     /// tag is I, or (with `continue_at`) its P(I) reaches the threshold and B is not likelier.
+    /// The threshold only ever adds pieces: a piece the argmax continues stays in.
     fn continues(&self, pi: usize, ti: usize) -> bool {
         let p = self.probs(pi, ti);
-        match self.continue_at {
-            Some(at) => p[2] >= at && p[2] >= p[1],
-            None => self.tag(pi, ti) == Tag::Inside,
-        }
+        self.tag(pi, ti) == Tag::Inside || self.continue_at.is_some_and(|at| p[2] >= at && p[2] >= p[1])
     }
 
     /// Parameter `pi`'s spans as its tags read: B starts a span, I continues it (an I after O
@@ -437,9 +435,17 @@ mod tests {
         assert_eq!(SpanTags::new(&out, 0, 4, None).assign(&[0], |_| false).get(&0), Some(&vec![(0, 0), (2, 2)]));
         assert_eq!(SpanTags::new(&out, 0, 4, Some(0.3)).assign(&[0], |_| false).get(&0), Some(&vec![(0, 2)]));
         assert_eq!(SpanTags::new(&out, 0, 4, Some(0.5)).assign(&[0], |_| false).get(&0), Some(&vec![(0, 0), (2, 2)]));
-        // A piece likelier to begin a span than to continue one starts the next ("Paris Tokyo").
+        // A piece likelier to begin a span than to continue one starts the next ("Paris Tokyo"),
+        // and one whose O is likeliest but whose B beats I continues nothing.
         let out = heads_with_tags(&[vec![b, [0.0, 1.0, 0.8], O, O]]);
         assert_eq!(SpanTags::new(&out, 0, 4, Some(0.1)).assign(&[0], |_| false).get(&0), Some(&vec![(0, 0), (1, 1)]));
+        let out = heads_with_tags(&[vec![b, [1.0, 0.5, 0.4], O, O]]);
+        assert_eq!(SpanTags::new(&out, 0, 4, Some(0.1)).assign(&[0], |_| false).get(&0), Some(&vec![(0, 0)]));
+        // A piece the argmax continues stays in at any threshold ("New York": York at O 0.30,
+        // B 0.32, I 0.38 is below 0.5 and still I's).
+        let york = [0.30f32.ln(), 0.32f32.ln(), 0.38f32.ln()];
+        let out = heads_with_tags(&[vec![b, york, O, O]]);
+        assert_eq!(SpanTags::new(&out, 0, 4, Some(0.5)).assign(&[0], |_| false).get(&0), Some(&vec![(0, 1)]));
         // Nor does a piece after O continue anything.
         let out = heads_with_tags(&[vec![b, O, doubtful, O]]);
         assert_eq!(SpanTags::new(&out, 0, 4, Some(0.3)).assign(&[0], |_| false).get(&0), Some(&vec![(0, 0)]));

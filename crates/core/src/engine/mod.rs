@@ -398,7 +398,8 @@ impl Decision {
                 "call_similarity_weight" => self.call_similarity_weight = v,
                 "no_call_threshold" => self.no_call_threshold = v,
                 "second_call_threshold" => self.second_call_threshold = Some(v),
-                "span_continue_threshold" => self.span_continue_threshold = Some(v),
+                "span_continue_threshold" if v > 0.0 && v <= 1.0 => self.span_continue_threshold = Some(v),
+                "span_continue_threshold" => bail!("decision setting \"span_continue_threshold\" is a probability in (0, 1]: {value}"),
                 other => bail!(
                     "unknown decision setting \"{other}\" (similarity_weight, call_similarity_weight, no_call_threshold, second_call_threshold, span_continue_threshold)"
                 ),
@@ -438,6 +439,9 @@ mod tests {
         assert!(d.with(&json!({"no_call_treshold": 0.5})).unwrap_err().to_string().contains("unknown decision setting"));
         assert!(d.with(&json!({"no_call_threshold": "high"})).is_err());
         assert!(d.with(&json!([0.5])).is_err());
+        assert_eq!(d.with(&json!({"span_continue_threshold": 0.3})).unwrap().span_continue_threshold, Some(0.3));
+        assert!(d.with(&json!({"span_continue_threshold": 1.5})).is_err());
+        assert!(Decision::check(&json!({"span_continue_threshold": 0})).is_err());
     }
 
     #[test]

@@ -275,13 +275,17 @@ fn string_kind(param: &ParamSchema) -> StringKind {
     // The pattern as a person writes it ("YYYY-MM-DD"), as strftime does ("Format: %Y-%m-%d"), or
     // an example ("e.g., '2021-08-10'"); words are lowercased.
     let example = iso_date_example(&w);
+    // A date and a time joined by a space ("YYYY-MM-DD HH:MM", "%d/%m/%Y %H:%M") is a format this
+    // normaliser does not write: neither a date nor a clock time alone.
+    let date_space_time = has("yyyy-mm-dd hh") || has("dd hh:mm") || (has("%h") && (has("%d") || has("%y")))
+        || example == Some(IsoExample::DateSpaceTime);
     if has("yyyy-mm-ddthh") || has("%y-%m-%dt%h") || has("iso 8601 date-time") || has("iso 8601 datetime")
         || has("date and time in iso") || example == Some(IsoExample::DateTime)
     {
         StringKind::DateTime
-    } else if (has("yyyy-mm-dd") || has("%y-%m-%d") || (has("iso 8601") && has("date")) || example == Some(IsoExample::Date))
-        && !has("%y-%m-%d %h")
-    {
+    } else if date_space_time {
+        StringKind::Plain
+    } else if has("yyyy-mm-dd") || has("%y-%m-%d") || (has("iso 8601") && has("date")) || example == Some(IsoExample::Date) {
         StringKind::Date
     } else if has("hh:mm") || has("%h:%m") || has("24-hour") || has("24 hour") {
         StringKind::Clock
@@ -303,27 +307,37 @@ enum IsoExample {
     Date,
     /// "2021-08-10T10:00:00".
     DateTime,
+    /// "2021-08-10 10:00": a format this normaliser does not write.
+    DateSpaceTime,
 }
 
-/// The first ISO date ("2021-08-10", digits not part of a longer number) in `words`: a date
-/// alone, a date and time with a "T", or None (none, or one followed by a space and a time,
-/// a format this normaliser does not write).
+/// The first ISO date ("2021-08-10") standing as a word of its own in `words` (after the start,
+/// a space, a quote or a bracket; before the end, a space, a quote, a bracket, a comma or a
+/// full stop that ends a sentence), and what it is an example of. A date inside a path, a file
+/// name or an id ("/var/log/2021-08-10.log", "2021-08-10-rc1") is none.
 fn iso_date_example(words: &str) -> Option<IsoExample> {
     let b = words.as_bytes();
     let digits = |from: usize, n: usize| b.get(from..from + n).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let opens = |c: u8| b" '\"(`".contains(&c);
+    let closes = |at: usize| match b.get(at) {
+        None => true,
+        Some(c) if b" '\")`,;".contains(c) => true,
+        Some(b'.') => b.get(at + 1).is_none_or(|c| *c == b' '),
+        _ => false,
+    };
     (0..b.len()).find_map(|i| {
-        let date = (i == 0 || !b[i - 1].is_ascii_digit())
-            && digits(i, 4) && b.get(i + 4) == Some(&b'-') && digits(i + 5, 2) && b.get(i + 7) == Some(&b'-') && digits(i + 8, 2)
-            && !b.get(i + 10).is_some_and(u8::is_ascii_digit);
+        let date = (i == 0 || opens(b[i - 1]))
+            && digits(i, 4) && b.get(i + 4) == Some(&b'-') && digits(i + 5, 2) && b.get(i + 7) == Some(&b'-') && digits(i + 8, 2);
         if !date {
             return None;
         }
         match (b.get(i + 10), digits(i + 11, 2)) {
-            (Some(b't'), true) => Some(Some(IsoExample::DateTime)),
-            (Some(b' '), true) => Some(None),
-            _ => Some(Some(IsoExample::Date)),
+            (Some(b't'), true) => Some(IsoExample::DateTime),
+            (Some(b' '), true) => Some(IsoExample::DateSpaceTime),
+            _ if closes(i + 10) => Some(IsoExample::Date),
+            _ => None,
         }
-    })?
+    })
 }
 
 fn string(t: &str, param: &ParamSchema, ctx: &Context) -> Result<Value, NotAValue> {

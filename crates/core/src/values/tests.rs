@@ -159,6 +159,16 @@ fn dates() {
         ("tomorrow at 5pm", Ok(json!("tomorrow at 5pm"))),
     ]) + table("date", "ref", json!({"type": "string", "description": "Order number, e.g. 12021-08-101"}), &[
         ("March 11", Ok(json!("March 11"))),
+    ]) + table("date", "log", json!({"type": "string", "description": "Log file, e.g. /var/log/app/2021-08-10.log"}), &[
+        ("March 11", Ok(json!("March 11"))),
+    ]) + table("date", "tag", json!({"type": "string", "description": "Build tag like 2021-08-10-rc1."}), &[
+        ("March 11", Ok(json!("March 11"))),
+    ]) + table("date", "when", json!({"type": "string", "description": "Format: %Y-%m-%d %H:%M:%S"}), &[
+        ("tomorrow at 5pm", Ok(json!("tomorrow at 5pm"))),
+    ]) + table("date", "when", json!({"type": "string", "description": "When, as %d/%m/%Y %H:%M"}), &[
+        ("tomorrow at 5pm", Ok(json!("tomorrow at 5pm"))),
+    ]) + table("date", "day", json!({"type": "string", "description": "The day (like 2021-08-10)."}), &[
+        ("March 11, 2022", Ok(json!("2022-03-11"))),
     ]) + table("clock", "time", json!({"type": "string", "description": "Time, format %H:%M"}), &[
         ("5pm", Ok(json!("17:00"))),
     ]) + table("date", "day", json!({"type": "string", "description": "The day"}), &[

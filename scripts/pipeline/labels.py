@@ -92,8 +92,11 @@ def date_forms(value: str) -> list[str]:
         for m in names:
             for day in days:
                 forms += [f"{m} {day}{y}", f"{m}. {day}{y}", f"{day} {m}{y}", f"{day} of {m}{y}", f"the {day} of {m}{y}"]
-    forms += [f"{d.month}/{d.day}/{d.year}", f"{d.month:02d}/{d.day:02d}/{d.year}", f"{d.day}/{d.month}/{d.year}",
-              f"{d.day:02d}/{d.month:02d}/{d.year}", f"{d.year}/{d.month:02d}/{d.day:02d}", f"{d.day}.{d.month}.{d.year}"]
+    # Slashes are read month first unless the first number is above 12 (the runtime's rule).
+    forms += [f"{d.month}/{d.day}/{d.year}", f"{d.month:02d}/{d.day:02d}/{d.year}", f"{d.year}/{d.month:02d}/{d.day:02d}",
+              f"{d.day}.{d.month}.{d.year}"]
+    if d.day > 12:
+        forms += [f"{d.day}/{d.month}/{d.year}", f"{d.day:02d}/{d.month:02d}/{d.year}"]
     # Longest first: "March 11, 2022" before "March 11".
     return sorted(dict.fromkeys(forms), key=len, reverse=True)
 
@@ -104,9 +107,15 @@ def _whole_word_at(text: str, a: int, b: int) -> bool:
     return not (before.isalnum() and text[a].isalnum()) and not (after.isalnum() and text[b - 1].isalnum())
 
 
-def find_span(request: str, forms: list[str], taken: list[tuple[int, int]]) -> tuple[int, int] | None:
+# A date written without its year must not be followed by another year ("March 1, 2023" is
+# not 2022-03-01's "March 1").
+_YEAR_AFTER = re.compile(r",?\s*(?:\d{4}\b|'\d{2}\b|of \d{4}\b)")
+
+
+def find_span(request: str, forms: list[str], taken: list[tuple[int, int]], yearless: frozenset = frozenset()) -> tuple[int, int] | None:
     """Character span of the first whole-word occurrence of any form, preferring one that does
-    not overlap a span another parameter took."""
+    not overlap a span another parameter took; a form in `yearless` (a date without its year)
+    is not taken where a year follows it."""
     low = request.lower()
     fallback = None
     for form in forms:
@@ -116,6 +125,9 @@ def find_span(request: str, forms: list[str], taken: list[tuple[int, int]]) -> t
         start = low.find(f)
         while start >= 0:
             end = start + len(f)
+            if form in yearless and _YEAR_AFTER.match(request, end):
+                start = low.find(f, start + 1)
+                continue
             if _whole_word_at(request, start, end):
                 if not any(start < b and a < end for a, b in taken):
                     return start, end
@@ -199,7 +211,9 @@ def label_pair(request: str, pair: Pair, calls: list[dict]) -> PairLabels:
             if isinstance(x, (dict, list, bool)) or x is None:
                 ok = False
                 break
-            span = find_span(request, value_forms(x, p), taken)
+            forms = value_forms(x, p)
+            yearless = frozenset(f for f in (date_forms(x) if isinstance(x, str) else []) if not re.search(r"\d{4}", f))
+            span = find_span(request, forms, taken, yearless)
             piece = token_span(pair.request_offsets, *span) if span else None
             if piece is None:
                 ok = False

@@ -76,9 +76,10 @@ def test_iso_dates_are_found_as_people_write_them():
         tagged = [i for i, t in enumerate(lab.tags[1]) if t != O]
         a, b = pair.request_offsets[tagged[0]][0], pair.request_offsets[tagged[-1]][1]
         assert query[a:b] == said
-    # Not a date, or another date: not found.
-    pair = encode_pair(tok, "TSLA on March 2", tool)
-    assert label_pair("TSLA on March 2", pair, [{"name": "stock_price", "arguments": {"date": "2022-03-01"}}]).status[1] == UNKNOWN
+    # Not a date, another date, another year, or day-first slashes the runtime reads month first: not found.
+    for query in ("TSLA on March 2", "TSLA on March 1, 2023", "TSLA on March 1 2023", "TSLA on 1/3/2022"):
+        pair = encode_pair(tok, query, tool)
+        assert label_pair(query, pair, [{"name": "stock_price", "arguments": {"date": "2022-03-01"}}]).status[1] == UNKNOWN, query
 
 
 def _tool(name):

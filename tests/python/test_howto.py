@@ -23,6 +23,10 @@ def test_the_command_is_found_after_polite_and_filler_words():
     assert command_of("what's the wifi page") is None
     assert command_of("wifi page") is None
     assert command_of("please open") is None
+    # A method, not an action; a command for the speaker; a question's own suffix.
+    assert command_of("explain the wifi page") is None
+    assert command_of("get me the wifi page") is None
+    assert command_of("could you open the wifi page? thanks") == "open the wifi page"
 
 
 def test_the_question_keeps_the_call_and_every_value():

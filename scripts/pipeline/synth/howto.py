@@ -27,6 +27,12 @@ HOW_TO = ("how do I {}?", "how can I {}?", "how do I {}?", "where do I go to {}?
 # Polite, filler and request words synthesis puts before the verb, longest first.
 LEADS = sorted({p.strip().lower() for p in _PREFIX_IMP + _PREFIX_Q + _PREFIX_IND + _FILLER_PRE if p.strip()},
                key=len, reverse=True)
+# Verbs whose how-to question asks for a method, not for the thing to be done ("how do I explain
+# X", "how do I cook pasta"), and commands for the speaker ("get me", "remind me": "how do I
+# remind me" is not English) are not rewritten.
+NOT_HOW_TO = frozenset("""explain describe recommend suggest cook brew draw water walk feed remind teach learn
+study practice write compose draft summarize summarise tell greet thank congratulate celebrate welcome
+predict estimate evaluate assess analyze analyse design plan solve guess""".split())
 # The words synthesis ends a command with ("thanks", "when you get a chance"), longest first.
 TAILS = sorted({re.sub(r"^[\s,]+|[\s.!?]+$", "", t).lower() for t in _SUFFIX_IMP + _SUFFIX_Q} - {""}, key=len, reverse=True)
 
@@ -45,9 +51,9 @@ def command_of(query: str) -> str | None:
     rest = re.sub(r"[\s.!?]+$", "", rest)
     tail = next((t for t in TAILS if rest.lower().endswith(" " + t)), None)
     if tail is not None:
-        rest = re.sub(r"[\s,]+$", "", rest[: -len(tail)])
-    first = rest.split(" ", 1)[0].lower()
-    if first not in VERBS or len(rest.split()) < 2:
+        rest = re.sub(r"[\s,.!?]+$", "", rest[: -len(tail)])
+    words = rest.split()
+    if len(words) < 2 or words[0].lower() not in VERBS or words[0].lower() in NOT_HOW_TO or words[1].lower() == "me":
         return None
     return rest[0].lower() + rest[1:]
 

@@ -15,6 +15,7 @@ forms the runtime's value normaliser turns back into the value.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -76,14 +77,15 @@ def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def date_forms(value: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def date_forms(value: str) -> tuple[str, ...]:
     """How a request may write the ISO date `value` (longest first where one contains another):
     month names whole or cut ("Sept", "Sep"), the day with or without its ordinal, day first or
     month first, with the year or without it, and slashes either way round."""
     try:
         d = dt.date.fromisoformat(value)
     except (TypeError, ValueError):
-        return []
+        return ()
     month = _MONTHS[d.month - 1]
     names = list(dict.fromkeys([month, month[:3], month[:4] if month == "September" else month[:3]]))
     days = [_ordinal(d.day), str(d.day)]
@@ -98,7 +100,7 @@ def date_forms(value: str) -> list[str]:
     if d.day > 12:
         forms += [f"{d.day}/{d.month}/{d.year}", f"{d.day:02d}/{d.month:02d}/{d.year}"]
     # Longest first: "March 11, 2022" before "March 11".
-    return sorted(dict.fromkeys(forms), key=len, reverse=True)
+    return tuple(sorted(dict.fromkeys(forms), key=len, reverse=True))
 
 
 def _whole_word_at(text: str, a: int, b: int) -> bool:
@@ -143,7 +145,7 @@ def value_forms(value, param: Param) -> list[str]:
         return number_forms(value, param)
     if isinstance(value, str):
         v = value.strip()
-        forms = [v] + date_forms(v)
+        forms = [v, *date_forms(v)]
         if param.kind in ("integer", "number"):
             try:
                 forms += number_forms(float(v), param)
@@ -212,7 +214,8 @@ def label_pair(request: str, pair: Pair, calls: list[dict]) -> PairLabels:
                 ok = False
                 break
             forms = value_forms(x, p)
-            yearless = frozenset(f for f in (date_forms(x) if isinstance(x, str) else []) if not re.search(r"\d{4}", f))
+            # date_forms is cached: value_forms just made the same forms.
+            yearless = frozenset(f for f in (date_forms(x) if isinstance(x, str) else ()) if not re.search(r"\d{4}", f))
             span = find_span(request, forms, taken, yearless)
             piece = token_span(pair.request_offsets, *span) if span else None
             if piece is None:

@@ -6,6 +6,7 @@
 mod codes;
 mod numbers;
 mod time;
+mod units;
 #[cfg(test)]
 mod tests;
 
@@ -16,6 +17,7 @@ use serde_json::{json, Number as JsonNumber, Value};
 
 pub use numbers::{parse_number, parse_words};
 pub use time::{parameter_unit, parse_clock, parse_date, parse_date_time, parse_duration, Unit};
+pub use units::{parse_quantity, Quantity};
 
 /// What a value is resolved against: the reference date and the local offset from UTC.
 #[derive(Debug, Clone, Copy)]
@@ -214,9 +216,20 @@ fn number(t: &str, param: &ParamSchema, integer: bool) -> Result<Value, NotAValu
     if let (Some(seconds), Some(unit)) = (duration, unit) {
         return json_number(seconds / unit.seconds(), integer, t);
     }
+    // A number with a unit of another kind ("6cm", "150 lbs", "300K"): in the parameter's unit
+    // when it names one of the same kind, else as written.
+    // A duration's words are not read as an angle's ("15 minutes" of arc).
+    let unit_reading = units::parse_quantity(t).filter(|q| duration.is_none() || q.kind != units::Kind::Angle);
+    if let Some(v) = unit_reading.and_then(|q| quantity_value(&q, t, param)) {
+        return json_number(v, integer, t);
+    }
     let Some(n) = parse_number(t) else {
         if duration.is_some() {
             return Err(NotAValue::AmbiguousUnit(t.to_string()));
+        }
+        // "100 trees", "2 bathrooms": the number the words count.
+        if let Some(v) = leading_number(t) {
+            return json_number(v, integer, t);
         }
         return Err(unreadable(if integer { "an integer" } else { "a number" }, t));
     };
@@ -231,6 +244,47 @@ fn number(t: &str, param: &ParamSchema, integer: bool) -> Result<Value, NotAValu
         }
     }
     json_number(value, integer, t)
+}
+
+/// The value of a number with a unit for `param`: converted to the parameter's unit when it
+/// names one of the same kind; else the number as written, unless the symbol is more likely a
+/// magnitude here ("$5m" and "5m" for a budget are five million, "300K" is three hundred
+/// thousand unless the parameter is a temperature, "2B" two billion unless it is a size in bytes).
+fn quantity_value(q: &units::Quantity, text: &str, param: &ParamSchema) -> Option<f64> {
+    if let Some((kind, unit)) = units::parameter_unit(param.name, param.description()) {
+        if kind == q.kind {
+            return units::convert(q, &unit);
+        }
+    }
+    let w = param.words();
+    let any = |list: &[&str]| list.iter().any(|s| w.contains(s));
+    let magnitude = match q.unit.as_str() {
+        "m" => text.contains(['$', '€', '£', '¥', '₹']) || any(MONEY_WORDS),
+        "K" => !any(&["temp", "kelvin"]),
+        "B" => !any(&["byte", "size", "storage", "memory", "disk"]),
+        _ => false,
+    };
+    (!magnitude).then_some(q.value)
+}
+
+/// Parameters whose numbers are sums of money or head counts, where "5m" is five million.
+const MONEY_WORDS: &[&str] = &[
+    "amount", "price", "cost", "budget", "revenue", "income", "salary", "fund", "population", "sales", "worth",
+    "capital", "invest", "valuation", "profit", "balance", "fee", "spend", "money", "loan", "mortgage", "payment",
+    "dollar", "usd", "eur", "market cap", "followers", "subscribers", "views", "downloads",
+];
+
+/// The number a few words count ("100 trees", "3 raised"): digits, then words of letters only,
+/// not "am"/"pm" (a clock time is not a count).
+fn leading_number(t: &str) -> Option<f64> {
+    let (first, rest) = t.split_once(' ')?;
+    let rest = rest.trim();
+    let wordy = !rest.is_empty() && rest.split_whitespace().all(|w| w.chars().all(|c| c.is_alphabetic() || c == '-' || c == '\''));
+    let clock = rest.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case("am") || w.eq_ignore_ascii_case("pm"));
+    if !wordy || clock {
+        return None;
+    }
+    numbers::parse_digits(first)
 }
 
 fn json_number(v: f64, integer: bool, text: &str) -> Result<Value, NotAValue> {

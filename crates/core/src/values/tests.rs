@@ -74,6 +74,39 @@ fn numbers() {
 }
 
 #[test]
+fn numbers_with_units() {
+    let num = json!({"type": "number"});
+    let n = table("unit", "height", num.clone(), &[
+        // No unit named by the parameter: the number as written.
+        ("180 cm", Ok(json!(180))), ("6cm", Ok(json!(6))), ("1.75m", Ok(json!(1.75))), ("5m", Ok(json!(5))),
+        ("100g", Ok(json!(100))), ("0.01m²", Ok(json!(0.01))), ("10 meters/second", Ok(json!(10))),
+        ("5 Tesla", Ok(json!(5))), ("5C", Ok(json!(5))), ("30 degrees", Ok(json!(30))), ("5 Hz", Ok(json!(5))),
+        ("3M", Ok(json!(3000000))), ("2.5k", Ok(json!(2500))), ("300K", Ok(json!(300000))), ("12abc", Err("unreadable")),
+        // A count said with its noun.
+        ("100 trees", Ok(json!(100))), ("2 bathrooms", Ok(json!(2))), ("5 PM", Err("unreadable")),
+        ("1.2 million", Ok(json!(1200000))),
+    ]) + table("unit", "weight_kg", num.clone(), &[
+        ("150 lbs", Ok(json!(68.03886))), ("70kg", Ok(json!(70))), ("500 g", Ok(json!(0.5))), ("80", Ok(json!(80))),
+        ("6 feet", Ok(json!(6))),
+    ]) + table("unit", "distance", json!({"type": "number", "description": "Distance in kilometers"}), &[
+        ("5 miles", Ok(json!(8.04672))), ("300 m", Ok(json!(0.3))), ("12", Ok(json!(12))), ("3 km", Ok(json!(3))),
+    ]) + table("unit", "temperature", json!({"type": "number", "description": "Temperature (in degrees Celsius)"}), &[
+        ("212°F", Ok(json!(100))), ("300K", Ok(json!(26.85))), ("-40 fahrenheit", Ok(json!(-40))), ("21", Ok(json!(21))),
+    ]) + table("unit", "temp", json!({"type": "integer"}), &[
+        ("300K", Ok(json!(300))), ("298 kelvin", Ok(json!(298))),
+    ]) + table("unit", "budget", json!({"type": "integer"}), &[
+        ("5m", Ok(json!(5000000))), ("$2m", Ok(json!(2000000))), ("2B", Ok(json!(2000000000))),
+    ]) + table("unit", "file_size", json!({"type": "integer", "description": "Size in MB"}), &[
+        ("2GB", Ok(json!(2000))), ("1.5 gb", Ok(json!(1500))), ("512 kb", Err("unreadable")), ("300 MB", Ok(json!(300))),
+    ]) + table("unit", "speed", json!({"type": "number", "description": "Speed in m/s"}), &[
+        ("36 km/h", Ok(json!(10))), ("10 mph", Ok(json!(4.4704))),
+    ]) + table("unit", "area_sqft", json!({"type": "number"}), &[
+        ("1800 sq ft", Ok(json!(1800))), ("100 m2", Ok(json!(1076.39104167))),
+    ]);
+    assert!(n >= 40);
+}
+
+#[test]
 fn durations() {
     let secs = json!({"type": "integer", "description": "Duration in seconds"});
     let n = table("duration", "duration", secs.clone(), &[

@@ -23,7 +23,7 @@ pub fn parse_number(text: &str) -> Option<Number> {
     value.is_finite().then_some(Number { value, percent })
 }
 
-/// "1,000", "-3", "+2.5", "2.5k", "3M", "1.2 million", "21st", "$40" (a leading currency sign
+/// "1,000", "-3", "+2.5", "2.5k", "3M", "1.2 million", "21st", "1e-9", "$40" (a leading currency sign
 /// is dropped: the parameter's type says it is a number).
 pub fn parse_digits(text: &str) -> Option<f64> {
     let mut t = text.trim();
@@ -54,6 +54,14 @@ pub fn parse_digits(text: &str) -> Option<f64> {
         return None;
     }
     let value: f64 = plain.parse().ok()?;
+    // Scientific notation: "1e-9", "6.02E23", "7e+19".
+    if let Some(exponent) = suffix.strip_prefix(['e', 'E']) {
+        let digits = exponent.strip_prefix(['-', '+']).unwrap_or(exponent);
+        if !digits.is_empty() && digits.len() <= 3 && digits.bytes().all(|b| b.is_ascii_digit()) && !num.contains(',') {
+            return Some(sign * format!("{plain}e{exponent}").parse::<f64>().ok()?);
+        }
+        return None;
+    }
     let scale = match suffix.trim().to_ascii_lowercase().as_str() {
         "" => 1.0,
         "k" | "thousand" => 1e3,

@@ -59,7 +59,7 @@ fn numbers() {
         ("2.5", Ok(json!(2.5))), ("-0.75", Ok(json!(-0.75))), ("three and a half", Ok(json!(3.5))), ("half", Ok(json!(0.5))),
         ("a half", Ok(json!(0.5))), ("a quarter", Ok(json!(0.25))), ("three quarters", Ok(json!(0.75))),
         ("two point five", Ok(json!(2.5))), ("12.75", Ok(json!(12.75))), ("1,234.5", Ok(json!(1234.5))),
-        ("7e+19", Err("unreadable")), ("10", Ok(json!(10))), ("$12.50", Ok(json!(12.5))), ("€30", Ok(json!(30))),
+        ("7e+19", Ok(json!(7e19))), ("1e-9", Ok(json!(1e-9))), ("6.02E23", Ok(json!(6.02e23))), ("2e", Err("unreadable")), ("10", Ok(json!(10))), ("$12.50", Ok(json!(12.5))), ("€30", Ok(json!(30))),
         ("one and a half", Ok(json!(1.5))), ("0.001", Ok(json!(0.001))), (".5", Ok(json!(0.5))), ("five", Ok(json!(5))),
         ("about", Err("unreadable")), ("3.14159", Ok(json!(3.14159))),
     ]) + table("percent", "discount_percent", num.clone(), &[
@@ -98,7 +98,10 @@ fn numbers_with_units() {
         ("5m", Ok(json!(5000000))), ("$2m", Ok(json!(2000000))), ("2B", Ok(json!(2000000000))),
     ]) + table("unit", "file_size", json!({"type": "integer", "description": "Size in MB"}), &[
         ("2GB", Ok(json!(2000))), ("1.5 gb", Ok(json!(1500))), ("512 kb", Err("unreadable")), ("300 MB", Ok(json!(300))),
-    ]) + table("unit", "speed", json!({"type": "number", "description": "Speed in m/s"}), &[
+    ]) + table("unit", "capacitance", json!({"type": "number", "description": "Capacitance in farads"}), &[
+        ("100µF", Ok(json!(0.0001))), ("100 μF", Ok(json!(0.0001))), ("2 nF", Ok(json!(2e-9))),
+    ]) + table("unit", "inductance", json!({"type": "number"}), &[("50mH", Ok(json!(50)))])
+    + table("unit", "speed", json!({"type": "number", "description": "Speed in m/s"}), &[
         ("36 km/h", Ok(json!(10))), ("10 mph", Ok(json!(4.4704))),
     ]) + table("unit", "area_sqft", json!({"type": "number"}), &[
         ("1800 sq ft", Ok(json!(1800))), ("100 m2", Ok(json!(1076.39104167))),

@@ -28,13 +28,15 @@ pub enum Kind {
     Current,
     Voltage,
     Resistance,
+    Capacitance,
+    Inductance,
     Frequency,
     MagneticField,
     Angle,
     Information,
 }
 
-const KINDS: [Kind; 19] = [
+const KINDS: [Kind; 21] = [
     Kind::Length,
     Kind::Mass,
     Kind::Temperature,
@@ -50,6 +52,8 @@ const KINDS: [Kind; 19] = [
     Kind::Current,
     Kind::Voltage,
     Kind::Resistance,
+    Kind::Capacitance,
+    Kind::Inductance,
     Kind::Frequency,
     Kind::MagneticField,
     Kind::Angle,
@@ -81,6 +85,8 @@ fn base(kind: Kind, value: f64, unit: &str) -> Option<f64> {
         Kind::Current => parse!(q::ElectricCurrent),
         Kind::Voltage => parse!(q::ElectricPotential),
         Kind::Resistance => parse!(q::ElectricalResistance),
+        Kind::Capacitance => parse!(q::Capacitance),
+        Kind::Inductance => parse!(q::Inductance),
         Kind::Frequency => parse!(q::Frequency),
         Kind::MagneticField => parse!(q::MagneticFluxDensity),
         Kind::Angle => parse!(q::Angle),
@@ -137,15 +143,18 @@ fn spelled_as_uom(unit: &str) -> Option<&'static str> {
 
 /// Symbols uom has that, after a number, mean something else more often: "M" is million (uom:
 /// nautical mile), "in" the preposition (inch), "am"/"pm" a clock time (attometre, picometre),
-/// "st"/"nd"/"rd"/"th" an ordinal (stone, rod), "t" and "a" words.
+/// "st"/"nd"/"rd"/"th" an ordinal (stone, rod), "e" an exponent cut short (elementary charge),
+/// "t" and "a" words.
 fn not_a_unit(unit: &str) -> bool {
-    unit == "M" || ["in", "am", "pm", "st", "nd", "rd", "th", "t", "a"].contains(&unit.to_lowercase().as_str())
+    unit == "M" || ["in", "am", "pm", "st", "nd", "rd", "th", "t", "a", "e"].contains(&unit.to_lowercase().as_str())
 }
 
 /// The kind of `unit` and one of it in base units, as written, then lowercased, then as people
 /// spell it.
 fn unit_kind(unit: &str) -> Option<(Kind, String)> {
-    let unit = unit.trim();
+    // The Greek mu people type for micro, as uom's micro sign.
+    let unit = unit.trim().replace('\u{3bc}', "\u{b5}");
+    let unit = unit.as_str();
     if unit.is_empty() || not_a_unit(unit) {
         return None;
     }

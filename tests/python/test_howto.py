@@ -34,7 +34,7 @@ def test_the_question_keeps_the_call_and_every_value():
         made = how_to_row(row(0, "Please open the wifi page"), random.Random(seed))
         assert made is not None and made["answers"] == row(0, "x")["answers"] and made["source"] == "synth:howto"
         assert "open the wifi page" in made["query"] and made["query"].count("wifi") == 1
-        assert made["query"].rstrip().endswith(("?", "do that?", "go?", "How?"))
+        assert made["query"].rstrip().endswith(("?", "do that?", "go?", "How?", "."))
 
 
 def test_only_synthetic_single_call_rows_are_read():

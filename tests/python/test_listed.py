@@ -111,3 +111,29 @@ def test_quoted_and_free_text_values_are_not_listed():
              "answers": [{"name": "play", "arguments": {"song": s, "message": m}}], "source": "synth:single",
              "id": f"synth:{i}"} for i, (s, m) in enumerate([("Imagine", "hi"), ("Hey Jude", "bye now")])]
     assert listed_rows(rows, 1.0, seed=0) == []
+
+
+def test_said_again_after_the_request():
+    rows = [row(0, "Paris"), row(1, "Tokyo"), row(2, "Lima")]
+    pool = {("get_weather", "city"): ["Paris", "Tokyo", "Lima"]}
+    seen = 0
+    for seed in range(200):
+        made = listed_row(rows[0], pool, random.Random(seed))
+        if made is None or not made["query"].startswith("what's the weather in Paris in c"):
+            continue
+        seen += 1
+        cities = [a["arguments"]["city"] for a in made["answers"]]
+        # The request whole, then the other values in the order of the calls, each written once.
+        rest = made["query"][len("what's the weather in Paris in c"):]
+        assert all(rest.count(c) == 1 for c in cities[1:]) and rest.index(cities[1]) < rest.find(cities[-1]) + 1
+        assert made["query"].count("Paris") == 1 and made["query"].rstrip()[-1] in ".?"
+    assert 20 < seen < 150
+
+
+def test_said_again_takes_the_value_lead_words():
+    from pipeline.synth.listed import said_again
+    forms = {said_again("find the tree with a depth of 5", "5", ["10"], random.Random(s)) for s in range(60)}
+    assert any("depth of 10" in f for f in forms) and any("depth of" not in f.split("5")[1] for f in forms)
+    assert all(f.count("10") == 1 and f.startswith("find the tree with a depth of 5") for f in forms)
+    asked = said_again("can you find the weather in Oslo?", "Oslo", ["Rome"], random.Random(0))
+    assert asked.startswith("can you find the weather in Oslo? ") and asked.count("Rome") == 1

@@ -9,7 +9,9 @@ dev_natural's 216 false no-calls are requests to one settings tool, 92 of those 
 rows asked with how / where / what.
 
 This copies a share of synthesis's single-call training rows with the command said as a how-to
-question: a command that starts with a verb, after the polite or filler words synthesis puts
+question, or as a question about where it is done ("where's the setting to ...", "help me find
+the option to ..."; the sixth run's how-to rows did not move droidcall's settings requests,
+which mostly ask where): a command that starts with a verb, after the polite or filler words synthesis puts
 first, is asked how to do instead. The answer is unchanged. Every argument value is written as
 often as before (the prefix carries none). Only training rows are read and written.
 """
@@ -23,7 +25,11 @@ from .patterns import VERBS, _FILLER_PRE, _PREFIX_IMP, _PREFIX_IND, _PREFIX_Q, _
 HOW_TO = ("how do I {}?", "how can I {}?", "how do I {}?", "where do I go to {}?", "where can I {}?",
           "how would I {}?", "is there a way to {}?", "what do I do to {}?", "how do you {}?",
           "I want to {}. How do I do that?", "I'd like to {}, where do I go?", "I need to {}. How?",
-          "how do I {} on here?", "help, how do I {}?")
+          "how do I {} on here?", "help, how do I {}?",
+          # Asking where a thing is done, or for help finding it.
+          "help me find the option to {}.", "where's the setting to {}?", "where are the options to {}?",
+          "I can't find where to {}. Can you help?", "can you show me how to {}?", "I need to find where I can {}.",
+          "what do I need to do to {}?", "where do I {}?", "can you guide me to {}?", "which menu lets me {}?")
 # Polite, filler and request words synthesis puts before the verb, longest first.
 LEADS = sorted({p.strip().lower() for p in _PREFIX_IMP + _PREFIX_Q + _PREFIX_IND + _FILLER_PRE if p.strip()},
                key=len, reverse=True)

@@ -10,7 +10,9 @@ shape: a parameter whose value the request writes once, verbatim, gets one or tw
 place, and the answer repeats the call once per value. With a second such parameter, a third
 of the rows list both: as two lists ending in "respectively", or, where the two values stand a
 few words apart, as the words from one to the other said once per call ("3000 sq ft in New York
-and 4000 sq ft in Boston": interleaved). Not listed: free text (a message, a body),
+and 4000 sq ft in Boston": interleaved). A third of the rows that list one parameter say the
+request whole once and the other values after it ("..., then repeat with depth of 10", "Do the
+same for Tokyo."). Not listed: free text (a message, a body),
 quoted values (a quoted "Imagine and Hey Jude" reads as one title), a value written twice or
 inside a date, path or decimal; no "or" (one choice, not two calls).
 
@@ -33,6 +35,16 @@ INTERLEAVED_OF_TWO = ("{0} and {1}", "{0} and {1}", "{0}, and {1}", "{0} as well
 INTERLEAVED_OF_THREE = ("{0}, {1} and {2}", "{0}, {1}, and {2}")
 # At most this many words between the two values of an interleaved list, none of them a break.
 INTERLEAVE_GAP_WORDS = 4
+# Said again after the request ("..., then repeat with a change in time of 10 seconds", "Do the
+# same for Tokyo."): a third of the rows that list one parameter. BFCL's count head failures read
+# like this (the request said whole once, the other values after it), and synthesis never says it.
+SAID_AGAIN_SHARE = 0.3
+SAID_AGAIN_CLAUSE = (", then do the same for {}", ", then repeat with {}", ", and again for {}", ", and the same for {}",
+                     ", then again with {} instead", ", and then for {}", " and repeat it for {}")
+SAID_AGAIN_SENTENCE = ("Do the same for {}.", "Then repeat with {}.", "Also for {}.", "Now do it again for {}.",
+                       "Same for {}.", "What about {}?", "And then for {}.", "Repeat that with {}.")
+# A value's lead words are said again with it ("depth of 5" -> "then repeat with depth of 10").
+LEAD_WORDS = {"of", "for", "to", "in", "at", "with", "on", "from", "by", "as"}
 
 
 def listable(key: str, value) -> bool:
@@ -120,7 +132,10 @@ def listed_row(row: dict, pool: dict, rng: random.Random) -> dict | None:
         forms = [f for f in forms if "},{" not in f]     # "5,100 and 15" reads as 5100
     form = rng.choice(forms)
     segment = interleavable(query, [(k, texts[k]) for k in lists])
-    if segment is not None and rng.random() < 0.5:
+    if len(lists) == 1 and rng.random() < SAID_AGAIN_SHARE:
+        (key, values), = lists.items()
+        query = said_again(query, texts[key], [str(v) for v in values[1:]], rng)
+    elif segment is not None and rng.random() < 0.5:
         # "3000 sq ft in New York" -> "3000 sq ft in New York and 4000 sq ft in Boston".
         (first, second), (start, middle, end) = segment
         said = [f"{lists[first][i]}{middle}{lists[second][i]}" for i in range(n_calls)]
@@ -145,6 +160,21 @@ def listed_row(row: dict, pool: dict, rng: random.Random) -> dict | None:
     answers = [{"name": call["name"], "arguments": {k: (lists[k][i] if k in lists else v) for k, v in args.items()}}
                for i in range(n_calls)]
     return dict(row, query=query, answers=answers, source="synth:listed", id=f"{row['id']}:listed")
+
+
+def said_again(query: str, text: str, more: list[str], rng: random.Random) -> str:
+    """The request, then the call asked again for the `more` values of the parameter written
+    `text` ("Find the area with base 6 and height 10, then repeat with height 12")."""
+    words = query[:occurrences(query, text)[0]].split()
+    said = more[0] if len(more) == 1 else rng.choice(("{0} and {1}", "{0} and also {1}", "{0}, and {1}")).format(*more)
+    if (len(words) >= 2 and words[-1].lower() in LEAD_WORDS and words[-2].isalpha()
+            and words[-2].lower() not in {"the", "a", "an", "and", "then", "it", "me"} and rng.random() < 0.5):
+        said = f"{words[-2]} {words[-1]} {said}"
+    body = query.rstrip()
+    if body.endswith("?") or rng.random() < 0.5:
+        end = body if body.endswith("?") else body.rstrip(".!") + "."
+        return f"{end} {rng.choice(SAID_AGAIN_SENTENCE).format(said)}"
+    return body.rstrip(".!") + rng.choice(SAID_AGAIN_CLAUSE).format(said) + "."
 
 
 def interleavable(query: str, listed: list[tuple[str, str]]):

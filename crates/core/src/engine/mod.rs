@@ -124,6 +124,12 @@ impl Engine {
         self.set_tools(all)
     }
 
+    /// How many loaded tools have their cross-encoder segment tokenized (a tool is tokenized the
+    /// first time it is shortlisted, and keeps it when tools are added or removed).
+    pub fn tokenized_tools(&self) -> usize {
+        self.tools.iter().filter(|t| t.pieces.is_some()).count()
+    }
+
     /// Removes the tool called `name`; false when none is.
     pub fn remove_tool(&mut self, name: &str) -> Result<bool> {
         let rest: Vec<Tool> = self.tools().filter(|t| t.name != name).cloned().collect();
@@ -177,6 +183,16 @@ impl Engine {
                 }
             };
             loaded.push(LoadedTool { tool, vector, pieces: None });
+        }
+        // A tool loaded before keeps its tokenized segment too (the REPL's `:load` and `:drop`
+        // rebuild the list through here).
+        for new in &mut loaded {
+            let same = |old: &&mut LoadedTool| {
+                old.tool.name == new.tool.name && old.tool.description == new.tool.description && old.tool.parameters == new.tool.parameters
+            };
+            if let Some(old) = self.tools.iter_mut().find(same) {
+                new.pieces = old.pieces.take();
+            }
         }
         self.tools = loaded;
         if let Some(cache) = self.tool_cache.as_mut() {

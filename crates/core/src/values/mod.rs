@@ -231,6 +231,10 @@ fn number(t: &str, param: &ParamSchema, integer: bool) -> Result<Value, NotAValu
         if let Some(v) = leading_number(t) {
             return json_number(v, integer, t);
         }
+        // A clock time for an hour or a minute of the day ("5 PM" -> hour 17, "3:30 pm" -> minute 30).
+        if let Some(v) = clock_part(t, param.name) {
+            return json_number(v, integer, t);
+        }
         return Err(unreadable(if integer { "an integer" } else { "a number" }, t));
     };
     let mut value = n.value;
@@ -285,6 +289,21 @@ fn leading_number(t: &str) -> Option<f64> {
         return None;
     }
     numbers::parse_digits(first)
+}
+
+/// The hour (0-23) or the minute of a clock time, for a parameter whose name's last word is
+/// "hour" or "minute(s)" ("alarm_hour", "startMinute").
+fn clock_part(t: &str, name: &str) -> Option<f64> {
+    use chrono::Timelike;
+    let last = name.rsplit(|c: char| c == '_' || c == '.' || c == '-').next().unwrap_or(name);
+    // camelCase: the last capitalised word ("startMinute" -> "Minute").
+    let last = last.char_indices().rfind(|(_, c)| c.is_uppercase()).map_or(last, |(i, _)| &last[i..]).to_lowercase();
+    let clock = parse_clock(t)?;
+    match last.as_str() {
+        "hour" => Some(clock.hour() as f64),
+        "minute" | "minutes" => Some(clock.minute() as f64),
+        _ => None,
+    }
 }
 
 fn json_number(v: f64, integer: bool, text: &str) -> Result<Value, NotAValue> {

@@ -101,6 +101,11 @@ fn numbers_with_units() {
     ]) + table("unit", "capacitance", json!({"type": "number", "description": "Capacitance in farads"}), &[
         ("100µF", Ok(json!(0.0001))), ("100 μF", Ok(json!(0.0001))), ("2 nF", Ok(json!(2e-9))),
     ]) + table("unit", "inductance", json!({"type": "number"}), &[("50mH", Ok(json!(50)))])
+    + table("clock", "hour", json!({"type": "integer", "minimum": 0, "maximum": 23}), &[
+        ("5 PM", Ok(json!(17))), ("3:30 pm", Ok(json!(15))), ("7 am", Ok(json!(7))), ("midnight", Ok(json!(0))), ("9", Ok(json!(9))),
+    ]) + table("clock", "alarm_minutes", json!({"type": "integer"}), &[("3:30 PM", Ok(json!(30))), ("45", Ok(json!(45)))])
+    + table("clock", "startMinute", json!({"type": "integer"}), &[("8:15 am", Ok(json!(15)))])
+    + table("clock", "count", json!({"type": "integer"}), &[("5 PM", Err("unreadable"))])
     + table("unit", "speed", json!({"type": "number", "description": "Speed in m/s"}), &[
         ("36 km/h", Ok(json!(10))), ("10 mph", Ok(json!(4.4704))),
     ]) + table("unit", "area_sqft", json!({"type": "number"}), &[

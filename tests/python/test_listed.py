@@ -132,8 +132,19 @@ def test_said_again_after_the_request():
 
 def test_said_again_takes_the_value_lead_words():
     from pipeline.synth.listed import said_again
-    forms = {said_again("find the tree with a depth of 5", "5", ["10"], random.Random(s)) for s in range(60)}
+    args = {"depth": 5, "name": "oak"}
+    forms = {said_again("find the tree oak with a depth of 5", "depth", "5", ["10"], args, random.Random(s)) for s in range(60)}
     assert any("depth of 10" in f for f in forms) and any("depth of" not in f.split("5")[1] for f in forms)
-    assert all(f.count("10") == 1 and f.startswith("find the tree with a depth of 5") for f in forms)
-    asked = said_again("can you find the weather in Oslo?", "Oslo", ["Rome"], random.Random(0))
+    assert all(f.count("10") == 1 and f.startswith("find the tree oak with a depth of 5") for f in forms)
+    asked = said_again("can you find the weather in Oslo?", "city", "Oslo", ["Rome"], {"city": "Oslo"}, random.Random(0))
     assert asked.startswith("can you find the weather in Oslo? ") and asked.count("Rome") == 1
+
+
+def test_said_again_names_the_parameter_when_another_takes_the_same_kind_of_value():
+    from pipeline.synth.listed import said_again
+    args = {"base": 6, "height": 10}
+    for s in range(30):
+        again = said_again("find the area with base 6 and height 10", "height", "10", ["12"], args, random.Random(s))
+        assert again is not None and "height 12" in again
+    # No word says which of two numbers is meant: not said again.
+    assert said_again("find the area for 6 and 10", "height", "10", ["12"], args, random.Random(0)) is None

@@ -132,9 +132,12 @@ def listed_row(row: dict, pool: dict, rng: random.Random) -> dict | None:
         forms = [f for f in forms if "},{" not in f]     # "5,100 and 15" reads as 5100
     form = rng.choice(forms)
     segment = interleavable(query, [(k, texts[k]) for k in lists])
+    again = None
     if len(lists) == 1 and rng.random() < SAID_AGAIN_SHARE:
         (key, values), = lists.items()
-        query = said_again(query, texts[key], [str(v) for v in values[1:]], rng)
+        again = said_again(query, key, texts[key], [str(v) for v in values[1:]], args, rng)
+    if again is not None:
+        query = again
     elif segment is not None and rng.random() < 0.5:
         # "3000 sq ft in New York" -> "3000 sq ft in New York and 4000 sq ft in Boston".
         (first, second), (start, middle, end) = segment
@@ -162,14 +165,28 @@ def listed_row(row: dict, pool: dict, rng: random.Random) -> dict | None:
     return dict(row, query=query, answers=answers, source="synth:listed", id=f"{row['id']}:listed")
 
 
-def said_again(query: str, text: str, more: list[str], rng: random.Random) -> str:
-    """The request, then the call asked again for the `more` values of the parameter written
-    `text` ("Find the area with base 6 and height 10, then repeat with height 12")."""
+def said_again(query: str, key: str, text: str, more: list[str], args: dict, rng: random.Random) -> str | None:
+    """The request, then the call asked again for the `more` values of parameter `key`, written
+    `text` ("Find the area with base 6 and height 10, then repeat with height 12"). The words
+    that say which parameter goes with the value: its own name when the request writes it just
+    before the value ("height 10"), else a word and a preposition ("depth of 5"). None where
+    neither is written and another argument takes the same type of value (a bare "then repeat
+    with 12" could be either)."""
     words = query[:occurrences(query, text)[0]].split()
     said = more[0] if len(more) == 1 else rng.choice(("{0} and {1}", "{0} and also {1}", "{0}, and {1}")).format(*more)
-    if (len(words) >= 2 and words[-1].lower() in LEAD_WORDS and words[-2].isalpha()
-            and words[-2].lower() not in {"the", "a", "an", "and", "then", "it", "me"} and rng.random() < 0.5):
-        said = f"{words[-2]} {words[-1]} {said}"
+    name = key.replace("_", " ").lower().split()
+    before = [w.lower().strip(",:=") for w in words[-4:]]
+    lead = None
+    if name and name[-1] in before:
+        lead = " ".join(words[len(words) - len(before) + before.index(name[-1]):])
+    elif (len(words) >= 2 and words[-1].lower() in LEAD_WORDS and words[-2].isalpha()
+          and words[-2].lower() not in {"the", "a", "an", "and", "then", "it", "me"}):
+        lead = f"{words[-2]} {words[-1]}"
+    same_type = any(k != key and type(v) is type(args[key]) for k, v in args.items())
+    if lead is None and same_type:
+        return None
+    if lead is not None and (same_type or rng.random() < 0.5):
+        said = f"{lead.rstrip(',')} {said}"
     body = query.rstrip()
     if body.endswith("?") or rng.random() < 0.5:
         end = body if body.endswith("?") else body.rstrip(".!") + "."

@@ -227,12 +227,12 @@ fn number(t: &str, param: &ParamSchema, integer: bool) -> Result<Value, NotAValu
         if duration.is_some() {
             return Err(NotAValue::AmbiguousUnit(t.to_string()));
         }
-        // "100 trees", "2 bathrooms": the number the words count.
-        if let Some(v) = leading_number(t) {
-            return json_number(v, integer, t);
-        }
         // A clock time for an hour or a minute of the day ("5 PM" -> hour 17, "3:30 pm" -> minute 30).
         if let Some(v) = clock_part(t, param.name) {
+            return json_number(v, integer, t);
+        }
+        // "100 trees", "2 bathrooms": the number the word counts.
+        if let Some(v) = leading_number(t) {
             return json_number(v, integer, t);
         }
         return Err(unreadable(if integer { "an integer" } else { "a number" }, t));
@@ -271,25 +271,35 @@ fn quantity_value(q: &units::Quantity, text: &str, param: &ParamSchema) -> Optio
     (!magnitude).then_some(q.value)
 }
 
-/// Parameters whose numbers are sums of money or head counts, where "5m" is five million.
+/// Parameters whose numbers are sums of money or counts of people and things, where "5m" is
+/// five million.
 const MONEY_WORDS: &[&str] = &[
     "amount", "price", "cost", "budget", "revenue", "income", "salary", "fund", "population", "sales", "worth",
     "capital", "invest", "valuation", "profit", "balance", "fee", "spend", "money", "loan", "mortgage", "payment",
-    "dollar", "usd", "eur", "market cap", "followers", "subscribers", "views", "downloads",
+    "dollar", "usd", "eur", "market cap", "followers", "subscribers", "views", "downloads", "users", "members",
+    "visitors", "impressions", "customers", "people", "employees", "streams", "plays", "clicks", "installs",
 ];
 
-/// The number a few words count ("100 trees", "3 raised"): digits, then words of letters only,
-/// not "am"/"pm" (a clock time is not a count).
+/// The number a word counts ("100 trees", "3 raised"): digits, then one word of letters that
+/// is not itself part of a number ("5 thousand", "2 dozen", "20 percent"), a time unit ("15
+/// minutes" has its own rules) or "am"/"pm" (a clock time is not a count). More words than one
+/// ("5 miles away", "2 and a half") are refused: they may change the number.
 fn leading_number(t: &str) -> Option<f64> {
-    let (first, rest) = t.split_once(' ')?;
-    let rest = rest.trim();
-    let wordy = !rest.is_empty() && rest.split_whitespace().all(|w| w.chars().all(|c| c.is_alphabetic() || c == '-' || c == '\''));
-    let clock = rest.split_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case("am") || w.eq_ignore_ascii_case("pm"));
-    if !wordy || clock {
+    let (first, word) = t.split_once(' ')?;
+    let word = word.trim().to_lowercase();
+    let counted = !word.is_empty() && word.chars().all(|c| c.is_alphabetic() || c == '-' || c == '\'');
+    if !counted || parse_words(&format!("one {word}")).is_some() || NOT_COUNTED.contains(&word.as_str()) {
         return None;
     }
     numbers::parse_digits(first)
 }
+
+/// Words after a number that change it or say it is not a count.
+const NOT_COUNTED: &[&str] = &[
+    "am", "pm", "grand", "k", "percent", "pc", "pct", "degrees", "degree", "sec", "secs", "second", "seconds", "min", "mins",
+    "minute", "minutes", "hr", "hrs", "hour", "hours", "day", "days", "week", "weeks", "bn", "mn", "thousand", "million",
+    "billion", "trillion", "mil", "bil", "dozen", "hundred", "half", "quarter", "quarters", "point",
+];
 
 /// The hour (0-23) or the minute of a clock time, for a parameter whose name's last word is
 /// "hour" or "minute(s)" ("alarm_hour", "startMinute").
@@ -299,9 +309,13 @@ fn clock_part(t: &str, name: &str) -> Option<f64> {
     // camelCase: the last capitalised word ("startMinute" -> "Minute").
     let last = last.char_indices().rfind(|(_, c)| c.is_uppercase()).map_or(last, |(i, _)| &last[i..]).to_lowercase();
     let clock = parse_clock(t)?;
+    let lower = t.to_lowercase();
     match last.as_str() {
         "hour" => Some(clock.hour() as f64),
-        "minute" | "minutes" => Some(clock.minute() as f64),
+        // Only a time said with am / pm: "1:30" for minutes may be a duration (90).
+        "minute" | "minutes" if lower.contains("am") || lower.contains("pm") || lower.contains("a.m") || lower.contains("p.m") => {
+            Some(clock.minute() as f64)
+        }
         _ => None,
     }
 }

@@ -106,6 +106,24 @@ fn numbers_with_units() {
     ]) + table("clock", "alarm_minutes", json!({"type": "integer"}), &[("3:30 PM", Ok(json!(30))), ("45", Ok(json!(45)))])
     + table("clock", "startMinute", json!({"type": "integer"}), &[("8:15 am", Ok(json!(15)))])
     + table("clock", "count", json!({"type": "integer"}), &[("5 PM", Err("unreadable"))])
+    + table("clock", "duration_minutes", json!({"type": "integer"}), &[("1:30", Err("unreadable"))])
+    + table("clock", "hour", json!({"type": "integer"}), &[("7 in the evening", Ok(json!(19)))])
+    // Words that change the number, or say the unit is another, are refused, not dropped.
+    + table("unit", "amount", json!({"type": "number"}), &[
+        ("5 thousand dollars", Err("unreadable")), ("2 and a half", Err("unreadable")), ("5 degrees below zero", Err("unreadable")),
+        ("20 percent off", Err("unreadable")), ("5 miles away", Err("unreadable")), ("10 grand", Err("unreadable")),
+        ("5 dozen", Err("unreadable")), ("5 mil", Err("unreadable")),
+    ]) + table("unit", "delay", json!({"type": "integer"}), &[("15 minutes from now", Err("unreadable"))])
+    + table("unit", "temperature", json!({"type": "number", "description": "Temperature in Celsius"}), &[
+        ("72F", Ok(json!(22.2222222222))), ("72 F", Ok(json!(22.2222222222))),
+    ]) + table("unit", "temp_f", json!({"type": "number"}), &[("20C", Ok(json!(68))), ("75°F", Ok(json!(75)))])
+    + table("unit", "charge", json!({"type": "number"}), &[("5C", Ok(json!(5)))])
+    + table("unit", "valuation", json!({"type": "number"}), &[("2b", Ok(json!(2000000000))), ("5MM", Err("unreadable"))])
+    + table("unit", "active_users", json!({"type": "integer"}), &[("5m", Ok(json!(5000000)))])
+    + table("unit", "size", json!({"type": "number", "description": "Size in KB"}), &[("2 MB", Ok(json!(2000)))])
+    + table("unit", "sizeMB", json!({"type": "number"}), &[("4GB", Ok(json!(4000)))])
+    + table("unit", "weightKG", json!({"type": "number"}), &[("150 lbs", Ok(json!(68.03886)))])
+    + table("unit", "weight", json!({"type": "number", "description": "Weight in kg or lbs (see unit)"}), &[("150 lbs", Ok(json!(150)))])
     + table("unit", "speed", json!({"type": "number", "description": "Speed in m/s"}), &[
         ("36 km/h", Ok(json!(10))), ("10 mph", Ok(json!(4.4704))),
     ]) + table("unit", "area_sqft", json!({"type": "number"}), &[

@@ -128,6 +128,7 @@ fn spelled_as_uom(unit: &str) -> Option<&'static str> {
         "mhz" => "MHz",
         "ghz" => "GHz",
         "kb" => "kB",
+        "mb" => "MB",
         "gb" => "GB",
         "tb" => "TB",
         "kw" => "kW",
@@ -141,12 +142,13 @@ fn spelled_as_uom(unit: &str) -> Option<&'static str> {
     })
 }
 
-/// Symbols uom has that, after a number, mean something else more often: "M" is million (uom:
-/// nautical mile), "in" the preposition (inch), "am"/"pm" a clock time (attometre, picometre),
+/// Symbols uom has that, after a number, mean something else more often: "M" and "MM" are
+/// million (uom: nautical mile, millimetre), "b" billion (barn), "mil" million (a thousandth of
+/// an inch), "in" the preposition (inch), "am"/"pm" a clock time (attometre, picometre),
 /// "st"/"nd"/"rd"/"th" an ordinal (stone, rod), "e" an exponent cut short (elementary charge),
 /// "t" and "a" words.
 fn not_a_unit(unit: &str) -> bool {
-    unit == "M" || ["in", "am", "pm", "st", "nd", "rd", "th", "t", "a", "e"].contains(&unit.to_lowercase().as_str())
+    ["M", "MM", "b", "mil"].contains(&unit) || ["in", "am", "pm", "st", "nd", "rd", "th", "t", "a", "e"].contains(&unit.to_lowercase().as_str())
 }
 
 /// The kind of `unit` and one of it in base units, as written, then lowercased, then as people
@@ -159,7 +161,15 @@ fn unit_kind(unit: &str) -> Option<(Kind, String)> {
         return None;
     }
     let lower = unit.to_lowercase();
-    let spellings = [Some(unit), Some(lower.as_str()), spelled_as_uom(&lower)];
+    // A bare C or F after a number is a temperature far more often than coulombs or farads.
+    let unit = match unit {
+        "C" => "°C",
+        "F" => "°F",
+        other => other,
+    };
+    // As written, then as people spell it ("KB" is kilobytes, not uom's lowercase kilobits),
+    // then lowercased.
+    let spellings = [Some(unit), spelled_as_uom(&lower), Some(lower.as_str())];
     for s in spellings.into_iter().flatten() {
         if let Some(&kind) = KINDS.iter().find(|&&k| base(k, 1.0, s).is_some()) {
             return Some((kind, s.to_string()));
@@ -195,33 +205,45 @@ pub fn parse_quantity(text: &str) -> Option<Quantity> {
 /// The unit a parameter names, from its name's last word ("weight_kg", "heightCm") or its
 /// description ("Weight in pounds", "Distance (km)", "in degrees Celsius").
 pub fn parameter_unit(name: &str, description: &str) -> Option<(Kind, String)> {
+    // camelCase splits where a lowercase letter meets an uppercase one ("heightCm", "sizeMB").
     let mut spaced = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if i > 0 && c.is_uppercase() {
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if previous_lower && c.is_uppercase() {
             spaced.push(' ');
         }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
         spaced.push(c);
     }
     let last = spaced.split(['_', '-', '.', ' ']).rfind(|w| !w.is_empty()).unwrap_or("");
-    // A one-letter last word names a unit only as a symbol people put in names ("height_m").
-    if last.len() > 1 || ["m", "g", "K"].contains(&last) {
+    // A one-letter last word names a unit only as a symbol people put in names ("height_m",
+    // "temp_c").
+    let temperature = name.to_lowercase().contains("temp");
+    let last = match last {
+        "c" | "C" if temperature => "°C",
+        "f" | "F" if temperature => "°F",
+        other => other,
+    };
+    if last.chars().count() > 1 || ["m", "g", "K"].contains(&last) {
         if let Some(found) = unit_kind(last) {
             return Some(found);
         }
     }
-    // In the description: the words after "in", "(", "unit:" or "units of", longest first.
+    // In the description: the words after "in", "(", "unit:" or "units of", longest first. A
+    // description that names two units ("in kg or lbs") names none: the tool takes either.
     let words: Vec<&str> = description
         .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',' || c == ';')
         .filter(|w| !w.is_empty())
         .collect();
     let opens = |i: usize, w: &str| {
         let lw = w.to_lowercase();
-        lw == "in" || lw == "unit:" || lw == "units:" || (lw == "of" && i > 0 && words[i - 1].eq_ignore_ascii_case("units"))
+        lw == "in" || lw == "or" || lw == "unit:" || lw == "units:" || (lw == "of" && i > 0 && words[i - 1].eq_ignore_ascii_case("units"))
     };
     let bracketed: Vec<usize> = description
         .match_indices('(')
         .map(|(at, _)| description[..at].split(|c: char| c.is_whitespace() || "(),;".contains(c)).filter(|w| !w.is_empty()).count())
         .collect();
+    let mut found: Option<(Kind, String)> = None;
     for i in 0..words.len() {
         let start = if opens(i, words[i]) {
             i + 1
@@ -236,14 +258,19 @@ pub fn parameter_unit(name: &str, description: &str) -> Option<(Kind, String)> {
             }
             let phrase = words[start..start + n].join(" ");
             let phrase = phrase.trim_end_matches(['.', ':']);
-            if phrase.len() > 1 || phrase == "m" || phrase == "g" || phrase == "K" {
-                if let Some(found) = unit_kind(phrase) {
-                    return Some(found);
+            if phrase.chars().count() > 1 || phrase == "m" || phrase == "g" || phrase == "K" {
+                if let Some(unit) = unit_kind(phrase) {
+                    match &found {
+                        Some(seen) if seen.1 != unit.1 => return None,
+                        Some(_) => {}
+                        None => found = Some(unit),
+                    }
+                    break;
                 }
             }
         }
     }
-    None
+    found
 }
 
 /// `quantity` in `unit` (of the same kind): affine, so temperatures convert too.

@@ -148,3 +148,19 @@ def test_said_again_names_the_parameter_when_another_takes_the_same_kind_of_valu
         assert again is not None and "height 12" in again
     # No word says which of two numbers is meant: not said again.
     assert said_again("find the area for 6 and 10", "height", "10", ["12"], args, random.Random(0)) is None
+
+
+def test_labels_tag_every_value_said_again():
+    from pipeline.synth import listed
+    pool = {("get_weather", "city"): ["Paris", "Tokyo", "Lima"]}
+    saved = listed.SAID_AGAIN_SHARE
+    listed.SAID_AGAIN_SHARE = 1.0
+    try:
+        made = listed_row(row(0, "Paris"), pool, random.Random(3))
+    finally:
+        listed.SAID_AGAIN_SHARE = saved
+    assert made["query"].startswith("what's the weather in Paris in c")
+    pair = encode_pair(tokenizer(), made["query"], WEATHER)
+    labels = label_pair(made["query"], pair, made["answers"])
+    city = [p.path for p in pair.params].index("city")
+    assert labels.count == len(made["answers"]) and labels.tags[city].count(B) == len(made["answers"])

@@ -17,7 +17,6 @@ use serde_json::{json, Number as JsonNumber, Value};
 
 pub use numbers::{parse_number, parse_words};
 pub use time::{parameter_unit, parse_clock, parse_date, parse_date_time, parse_duration, Unit};
-pub use units::{parse_quantity, Quantity};
 
 /// What a value is resolved against: the reference date and the local offset from UTC.
 #[derive(Debug, Clone, Copy)]
@@ -305,9 +304,7 @@ const NOT_COUNTED: &[&str] = &[
 /// "hour" or "minute(s)" ("alarm_hour", "startMinute").
 fn clock_part(t: &str, name: &str) -> Option<f64> {
     use chrono::Timelike;
-    let last = name.rsplit(|c: char| c == '_' || c == '.' || c == '-').next().unwrap_or(name);
-    // camelCase: the last capitalised word ("startMinute" -> "Minute").
-    let last = last.char_indices().rfind(|(_, c)| c.is_uppercase()).map_or(last, |(i, _)| &last[i..]).to_lowercase();
+    let last = name_words(name).pop()?.to_lowercase();
     let clock = parse_clock(t)?;
     let lower = t.to_lowercase();
     match last.as_str() {
@@ -318,6 +315,21 @@ fn clock_part(t: &str, name: &str) -> Option<f64> {
         }
         _ => None,
     }
+}
+
+/// A parameter name's words, as written: split at `_`, `.`, `-` and spaces, and where a
+/// lowercase letter or a digit meets a capital ("heightCm", "sizeMB", "startMinute").
+fn name_words(name: &str) -> Vec<String> {
+    let mut spaced = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if previous_lower && c.is_uppercase() {
+            spaced.push(' ');
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        spaced.push(c);
+    }
+    spaced.split(['_', '-', '.', ' ']).filter(|w| !w.is_empty()).map(str::to_string).collect()
 }
 
 fn json_number(v: f64, integer: bool, text: &str) -> Result<Value, NotAValue> {

@@ -205,17 +205,8 @@ pub fn parse_quantity(text: &str) -> Option<Quantity> {
 /// The unit a parameter names, from its name's last word ("weight_kg", "heightCm") or its
 /// description ("Weight in pounds", "Distance (km)", "in degrees Celsius").
 pub fn parameter_unit(name: &str, description: &str) -> Option<(Kind, String)> {
-    // camelCase splits where a lowercase letter meets an uppercase one ("heightCm", "sizeMB").
-    let mut spaced = String::new();
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if previous_lower && c.is_uppercase() {
-            spaced.push(' ');
-        }
-        previous_lower = c.is_lowercase() || c.is_ascii_digit();
-        spaced.push(c);
-    }
-    let last = spaced.split(['_', '-', '.', ' ']).rfind(|w| !w.is_empty()).unwrap_or("");
+    let words = super::name_words(name);
+    let last = words.last().map_or("", String::as_str);
     // A one-letter last word names a unit only as a symbol people put in names ("height_m",
     // "temp_c").
     let temperature = name.to_lowercase().contains("temp");

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::{argmax, softmax};
 use crate::model::sequence::Param;
 use crate::model::{HeadsOut, N_STATUS, N_TAGS};
-use crate::values::{normalize, Context, ParamSchema};
+use crate::values::{normalize, Context, ParamSchema, QUOTE_MARKS};
 
 /// A required top-level parameter: its call is invalid without it (a nested one is required
 /// only once its parent is given).
@@ -104,7 +104,10 @@ pub fn arguments(
                     .remove(&pi)
                     .unwrap_or_default()
                     .into_iter()
-                    .map(|(a, b)| widen(query, offsets[a].0, offsets[b].1))
+                    .map(|(a, b)| {
+                        let (a, b) = quoted(query, widen(query, offsets[a].0, offsets[b].1));
+                        &query[a..b]
+                    })
                     .collect();
                 let schema = ParamSchema::new(&param.path, &param.schema);
                 if param.kind == "array" && n == 1 && texts.len() > 1 {
@@ -253,19 +256,19 @@ impl SpanTags {
     }
 }
 
-/// `query[a..b]` widened to whole words: a span that starts or ends inside a word (a WordPiece
+/// The byte range `a..b` of `query` widened to whole words: a span that starts or ends inside a word (a WordPiece
 /// boundary) takes the rest of the word, where a word is letters and digits joined by the
 /// characters that join the parts of an id, path, address or number (`cus_8Hx2`, `/srv/data`,
 /// `anna@company.org`, `Suthep-Pui`, `9:30`, `3.5`): WordPiece splits at each of them, and a
 /// value cut there is never what the user meant. A joiner ends the word unless a letter or
 /// digit follows it, so "Oslo." keeps its full stop out.
-fn widen(query: &str, mut a: usize, mut b: usize) -> &str {
+fn widen(query: &str, mut a: usize, mut b: usize) -> (usize, usize) {
     const JOINERS: &[u8] = b"_-./@:#+~%";
     let bytes = query.as_bytes();
     let word = |i: usize| bytes[i].is_ascii_alphanumeric() || bytes[i] >= 0x80;
     let joins = |i: usize| JOINERS.contains(&bytes[i]);
-    if a >= b || b > bytes.len() {
-        return query.get(a..b).unwrap_or("");
+    if a >= b || b > bytes.len() || !query.is_char_boundary(a) || !query.is_char_boundary(b) {
+        return (0, 0);
     }
     loop {
         if a > 0 && word(a - 1) && (word(a) || joins(a)) {
@@ -303,7 +306,42 @@ fn widen(query: &str, mut a: usize, mut b: usize) -> &str {
     while !query.is_char_boundary(b) {
         b += 1;
     }
-    query.get(a..b).unwrap_or("")
+    (a, b)
+}
+
+/// A span that starts a quoted stretch of the request and ends inside it takes all of it, the
+/// quote marks included, so the normaliser keeps the quoted text exactly as written: the span
+/// head stops at a word's end and leaves out what the user quoted after it ("Passw0rd!", "How
+/// are you?"), or takes the closing quote without the opening one ("BRCA1'"). A quoted stretch
+/// opens after a space or punctuation and closes before one, so "Let's" is not a quote.
+fn quoted(query: &str, (a, b): (usize, usize)) -> (usize, usize) {
+    let letter = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    for (open_at, open) in query.char_indices() {
+        if open_at > a {
+            break;
+        }
+        let Some(&(_, close)) = QUOTE_MARKS.iter().find(|(o, _)| *o == open) else { continue };
+        let inner = open_at + open.len_utf8();
+        if letter(query[..open_at].chars().next_back()) || query[inner..].starts_with(char::is_whitespace) {
+            continue;
+        }
+        // The first closing mark after a character that is not a space and before the end or a
+        // character that is not a letter or digit.
+        let close_at = query[inner..].char_indices().map(|(i, c)| (inner + i, c)).find(|&(i, c)| {
+            c == close
+                && i > inner
+                && !query[..i].ends_with(char::is_whitespace)
+                && !letter(query[i + c.len_utf8()..].chars().next())
+        });
+        let Some((close_at, _)) = close_at else { continue };
+        let end = close_at + close.len_utf8();
+        // The span starts at the opening mark or the first character inside it, and ends
+        // inside the stretch (its closing mark at most).
+        if (a == open_at || a == inner) && b > inner && b <= end {
+            return (open_at, end);
+        }
+    }
+    (a, b)
 }
 
 /// Sets `call[a][b]... = value` for the dotted path `a.b`.
@@ -352,7 +390,31 @@ mod tests {
         ];
         for (q, piece, want) in cases {
             let a = q.find(piece).expect("the piece is in the request");
-            assert_eq!(widen(q, a, a + piece.len()), want, "{q:?} from {piece:?}");
+            let (a, b) = widen(q, a, a + piece.len());
+            assert_eq!(&q[a..b], want, "{q:?} from {piece:?}");
+        }
+    }
+
+    #[test]
+    fn a_span_that_starts_a_quote_takes_all_of_it() {
+        // (request, the text the span covers (its first occurrence), the text it becomes)
+        let cases = [
+            ("set the password to 'Passw0rd!' now", "Passw0rd", "'Passw0rd!'"),
+            ("text her \"How are you?\" tonight", "How are you", "\"How are you?\""),
+            ("the human gene 'BRCA1'.", "BRCA1'", "'BRCA1'"),
+            ("the human gene 'BRCA1'.", "'BRCA1", "'BRCA1'"),
+            ("body 'Let's meet at 10' please", "Let's meet", "'Let's meet at 10'"),
+            ("say “hi there” to him", "hi", "“hi there”"),
+            // Not the start of the quote, past its end, or no quote at all: unchanged.
+            ("body 'Let's meet at 10' please", "meet at 10", "meet at 10"),
+            ("'tea', 'coffee'", "tea', 'coffee", "tea', 'coffee"),
+            ("Let's go to Oslo's harbour", "s go", "s go"),
+            ("call Anna", "Anna", "Anna"),
+        ];
+        for (q, covered, want) in cases {
+            let a = q.find(covered).expect("the text is in the request");
+            let (a, b) = quoted(q, (a, a + covered.len()));
+            assert_eq!(&q[a..b], want, "{q:?} covering {covered:?}");
         }
     }
 

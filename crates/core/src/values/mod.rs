@@ -152,23 +152,43 @@ fn check(schema: &Value, value: Value) -> Result<Value, NotAValue> {
     }
 }
 
-/// Surrounding whitespace, quotes and trailing sentence punctuation removed.
+/// Quote marks, each with the mark that closes it.
+pub const QUOTE_MARKS: [(char, char); 6] = [('"', '"'), ('\'', '\''), ('“', '”'), ('‘', '’'), ('`', '`'), ('«', '»')];
+
+/// Surrounding whitespace and trailing sentence punctuation removed; quoted text is taken as
+/// written inside its quotes ("'Passw0rd!'" is "Passw0rd!"). A quote mark or bracket at one end
+/// with no partner in the text is a stray piece of the request, not part of the value
+/// ("BRCA1'", "Glucose (").
 pub fn clean(text: &str) -> &str {
     let mut t = text.trim();
     loop {
         let before = t;
         t = t.trim_end_matches(['.', ',', '!', '?', ';', ':']).trim();
-        for (open, close) in [('"', '"'), ('\'', '\''), ('“', '”'), ('‘', '’'), ('`', '`'), ('«', '»')] {
+        for (open, close) in QUOTE_MARKS {
             // Only a pair that encloses the whole text: not the ends of `"tea", "coffee"`.
             let inner = t.get(open.len_utf8()..t.len().saturating_sub(close.len_utf8())).unwrap_or("");
             if t.len() >= 2 && t.starts_with(open) && t.ends_with(close) && !inner.contains(open) && !inner.contains(close) {
-                t = t[open.len_utf8()..t.len() - close.len_utf8()].trim();
+                return inner.trim();
             }
         }
+        t = strays(t).trim();
         if t == before {
             return t;
         }
     }
+}
+
+/// `t` less a quote mark or bracket at either end that has no partner in it.
+fn strays(mut t: &str) -> &str {
+    for (open, close) in QUOTE_MARKS.into_iter().chain([('(', ')'), ('[', ']'), ('{', '}')]) {
+        let marks = t.chars().filter(|&c| c == open || c == close).count();
+        if (t.ends_with(open) && open != close) || (t.ends_with(close) && marks == 1) {
+            t = &t[..t.len() - t.chars().next_back().map_or(0, char::len_utf8)];
+        } else if (t.starts_with(close) && open != close) || (t.starts_with(open) && marks == 1) {
+            t = &t[t.chars().next().map_or(0, char::len_utf8)..];
+        }
+    }
+    t
 }
 
 fn shape(text: &str, param: &ParamSchema, ctx: &Context) -> Result<Value, NotAValue> {

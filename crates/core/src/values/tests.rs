@@ -368,6 +368,11 @@ fn strings() {
         ("New York", Ok(json!("New York"))), ("e-mail@example.com", Ok(json!("e-mail@example.com"))), ("...", Err("empty")),
         ("\"\"", Err("empty")), ("U07QW3ERT", Ok(json!("U07QW3ERT"))), ("it's", Ok(json!("it's"))), ("3 apples", Ok(json!("3 apples"))),
         ("https://example.com/a?b=c", Ok(json!("https://example.com/a?b=c"))), ("«salut»", Ok(json!("salut"))),
+        // Quoted text as written; a stray quote mark or bracket at one end left out.
+        ("'Passw0rd!'", Ok(json!("Passw0rd!"))), ("\"How are you?\".", Ok(json!("How are you?"))),
+        ("BRCA1'", Ok(json!("BRCA1"))), ("'BRCA1", Ok(json!("BRCA1"))), ("Glucose (", Ok(json!("Glucose"))),
+        ("C6H12O6)", Ok(json!("C6H12O6"))), ("Glucose (C6H12O6)", Ok(json!("Glucose (C6H12O6)"))),
+        ("“quoted", Ok(json!("quoted"))), ("the 'x' factor", Ok(json!("the 'x' factor"))),
     ]) + table("string", "email", json!({"type": "string", "format": "email"}), &[
         ("bob@example.com", Ok(json!("bob@example.com"))), ("bob at example", Err("invalid")),
     ]) + table("string", "code", json!({"type": "string", "pattern": "^[A-Z]{3}$"}), &[

@@ -108,6 +108,7 @@ pub fn arguments(
                         let (a, b) = quoted(query, widen(query, offsets[a].0, offsets[b].1));
                         &query[a..b]
                     })
+                    .filter(|text| !FUNCTION_WORDS.contains(text))
                     .collect();
                 let schema = ParamSchema::new(&param.path, &param.schema);
                 if param.kind == "array" && n == 1 && texts.len() > 1 {
@@ -255,6 +256,14 @@ impl SpanTags {
         spans
     }
 }
+
+/// Words that are never a value on their own: a span of just one of them is the head marking the
+/// start of a phrase and stopping there (`city: "in"`, `book: "of"`, `accessToken: "the"`), so
+/// the parameter is left without a value rather than given that word. Lowercase as written, so a
+/// state code `IN` or a substance `A` stays; words that can be a value alone are not here (`my`
+/// for a playlist's owner, `here`, `near`, `this`, `on`).
+const FUNCTION_WORDS: [&str; 18] =
+    ["a", "an", "the", "in", "at", "to", "for", "of", "from", "by", "with", "and", "or", "into", "onto", "about", "as", "is"];
 
 /// The byte range `a..b` of `query` widened to whole words: a span that starts or ends inside a word (a WordPiece
 /// boundary) takes the rest of the word, where a word is letters and digits joined by the

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::{argmax, softmax};
 use crate::model::sequence::Param;
 use crate::model::{HeadsOut, N_STATUS, N_TAGS};
-use crate::values::{normalize, Context, ParamSchema, QUOTE_MARKS};
+use crate::values::{inside_word, normalize, Context, ParamSchema, QUOTE_MARKS};
 
 /// A required top-level parameter: its call is invalid without it (a nested one is required
 /// only once its parent is given).
@@ -325,28 +325,30 @@ fn widen(query: &str, mut a: usize, mut b: usize) -> (usize, usize) {
 /// opens after a space or punctuation and closes before one, so "Let's" is not a quote.
 fn quoted(query: &str, (a, b): (usize, usize)) -> (usize, usize) {
     let letter = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
-    for (open_at, open) in query.char_indices() {
-        if open_at > a {
-            break;
-        }
+    // The opening mark is the span's first character or the one just before it.
+    let at = query[a..].chars().next().map(|c| (a, c));
+    let before = query[..a].char_indices().next_back();
+    for (open_at, open) in [at, before].into_iter().flatten() {
         let Some(&(_, close)) = QUOTE_MARKS.iter().find(|(o, _)| *o == open) else { continue };
         let inner = open_at + open.len_utf8();
         if letter(query[..open_at].chars().next_back()) || query[inner..].starts_with(char::is_whitespace) {
             continue;
         }
-        // The first closing mark after a character that is not a space and before the end or a
-        // character that is not a letter or digit.
-        let close_at = query[inner..].char_indices().map(|(i, c)| (inner + i, c)).find(|&(i, c)| {
-            c == close
-                && i > inner
-                && !query[..i].ends_with(char::is_whitespace)
-                && !letter(query[i + c.len_utf8()..].chars().next())
-        });
-        let Some((close_at, _)) = close_at else { continue };
+        // The next quote mark that is not an apostrophe inside a word must close the stretch,
+        // after a character that is not a space and before one that is not a letter or digit
+        // (so "the '90s and 'Hey Jude'" has no stretch starting at '90s).
+        let next = query[inner..]
+            .char_indices()
+            .map(|(i, c)| (inner + i, c))
+            .find(|&(i, c)| i > inner && (c == open || c == close) && !inside_word(query, i, c));
+        let Some((close_at, _)) = next.filter(|&(i, c)| {
+            c == close && !query[..i].ends_with(char::is_whitespace) && !letter(query[i + c.len_utf8()..].chars().next())
+        }) else {
+            continue;
+        };
         let end = close_at + close.len_utf8();
-        // The span starts at the opening mark or the first character inside it, and ends
-        // inside the stretch (its closing mark at most).
-        if (a == open_at || a == inner) && b > inner && b <= end {
+        // The span ends inside the stretch (its closing mark at most).
+        if b > inner && b <= end {
             return (open_at, end);
         }
     }
@@ -418,6 +420,9 @@ mod tests {
             ("body 'Let's meet at 10' please", "meet at 10", "meet at 10"),
             ("'tea', 'coffee'", "tea', 'coffee", "tea', 'coffee"),
             ("Let's go to Oslo's harbour", "s go", "s go"),
+            ("hits from the '90s and 'Hey Jude'", "90s", "90s"),
+            ("remind me 'til Friday to call 'Mom'", "til Friday", "til Friday"),
+            ("{'name':'John Doe'}", "John", "'John Doe'"),
             ("call Anna", "Anna", "Anna"),
         ];
         for (q, covered, want) in cases {

@@ -165,9 +165,11 @@ pub fn clean(text: &str) -> &str {
         let before = t;
         t = t.trim_end_matches(['.', ',', '!', '?', ';', ':']).trim();
         for (open, close) in QUOTE_MARKS {
-            // Only a pair that encloses the whole text: not the ends of `"tea", "coffee"`.
+            // Only a pair that encloses the whole text: not the ends of `"tea", "coffee"`; an
+            // apostrophe inside a word does not count (`'Let's meet'`).
             let inner = t.get(open.len_utf8()..t.len().saturating_sub(close.len_utf8())).unwrap_or("");
-            if t.len() >= 2 && t.starts_with(open) && t.ends_with(close) && !inner.contains(open) && !inner.contains(close) {
+            let mark = |(i, c): (usize, char)| (c == open || c == close) && !inside_word(inner, i, c);
+            if t.len() >= 2 && t.starts_with(open) && t.ends_with(close) && !inner.char_indices().any(mark) {
                 return inner.trim();
             }
         }
@@ -178,10 +180,19 @@ pub fn clean(text: &str) -> &str {
     }
 }
 
+/// Whether the character `c` at byte `i` of `s` stands between two letters or digits (an
+/// apostrophe in "Let's", not a quote mark).
+pub fn inside_word(s: &str, i: usize, c: char) -> bool {
+    s[..i].chars().next_back().is_some_and(char::is_alphanumeric)
+        && s[i + c.len_utf8()..].chars().next().is_some_and(char::is_alphanumeric)
+}
+
 /// `t` less a quote mark or bracket at either end that has no partner in it.
 fn strays(mut t: &str) -> &str {
     for (open, close) in QUOTE_MARKS.into_iter().chain([('(', ')'), ('[', ']'), ('{', '}')]) {
-        let marks = t.chars().filter(|&c| c == open || c == close).count();
+        // A quote mark between two letters is an apostrophe; a bracket there is a bracket (`f(x)`).
+        let quote = QUOTE_MARKS.contains(&(open, close));
+        let marks = t.char_indices().filter(|&(i, c)| (c == open || c == close) && !(quote && inside_word(t, i, c))).count();
         if (t.ends_with(open) && open != close) || (t.ends_with(close) && marks == 1) {
             t = &t[..t.len() - t.chars().next_back().map_or(0, char::len_utf8)];
         } else if (t.starts_with(close) && open != close) || (t.starts_with(open) && marks == 1) {

@@ -373,6 +373,8 @@ fn strings() {
         ("BRCA1'", Ok(json!("BRCA1"))), ("'BRCA1", Ok(json!("BRCA1"))), ("Glucose (", Ok(json!("Glucose"))),
         ("C6H12O6)", Ok(json!("C6H12O6"))), ("Glucose (C6H12O6)", Ok(json!("Glucose (C6H12O6)"))),
         ("“quoted", Ok(json!("quoted"))), ("the 'x' factor", Ok(json!("the 'x' factor"))),
+        ("'Let's meet at 10'", Ok(json!("Let's meet at 10"))), ("‘It’s fine’", Ok(json!("It’s fine"))),
+        ("'Let's meet", Ok(json!("Let's meet"))), ("f(x)", Ok(json!("f(x)"))), ("[1, 2]", Ok(json!("[1, 2]"))),
     ]) + table("string", "email", json!({"type": "string", "format": "email"}), &[
         ("bob@example.com", Ok(json!("bob@example.com"))), ("bob at example", Err("invalid")),
     ]) + table("string", "code", json!({"type": "string", "pattern": "^[A-Z]{3}$"}), &[
